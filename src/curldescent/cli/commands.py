@@ -1,0 +1,308 @@
+"""Core commands: ``train``, ``demo``, ``figure``. Thin wrappers over library functions."""
+
+from __future__ import annotations
+
+import json
+import math
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from curldescent.specs import SpecError
+
+
+class Rule(StrEnum):
+    gradient = "gradient"
+    curl = "curl"
+    feedback_alignment = "feedback_alignment"
+
+
+class Activation(StrEnum):
+    linear = "linear"
+    tanh = "tanh"
+    relu = "relu"
+
+
+class OutputActivation(StrEnum):
+    identity = "identity"
+    hidden = "hidden"
+
+
+class ReadoutError(StrEnum):
+    exact = "exact"
+    raw = "raw"
+
+
+class Profile(StrEnum):
+    smoke = "smoke"
+    quick = "quick"
+    paper = "paper"
+
+
+def _batch_size(value: str | None) -> Any:
+    if value is None:
+        return None
+    if value == "full":
+        return "full"
+    try:
+        b = int(value)
+    except ValueError:
+        raise SpecError(
+            f"--batch-size must be a positive integer or 'full' (got {value!r})"
+        ) from None
+    if b < 1:
+        raise SpecError(f"--batch-size must be a positive integer or 'full' (got {value!r})")
+    return b
+
+
+def _check_out(out: Path | None, overwrite: bool) -> None:
+    if out is None:
+        return
+    if out.suffix not in (".nc", ".zarr"):
+        raise SpecError(f"--out must end in .nc or .zarr (got {out})")
+    if out.exists() and not overwrite:
+        raise SpecError(f"{out} exists; pass --overwrite to replace it")
+    parent = out.parent if str(out.parent) else Path(".")
+    if parent.exists() and not parent.is_dir():
+        raise SpecError(f"cannot write {out}: {parent} is not a folder")
+
+
+def train(
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            "--config",
+            help="TOML spec file ([network] [task] [rule] [train], seed; optional preset = NAME).",
+        ),
+    ] = None,
+    preset: Annotated[
+        str | None,
+        typer.Option(
+            help="Start from a preset: default, demo, fig3a, fig3b, fig4, fig4a, fig5, fig6, fig8, fig10."
+        ),
+    ] = None,
+    init_from: Annotated[
+        Path | None,
+        typer.Option(
+            "--init-from",
+            help="npz with teacher_W1, teacher_W2, student_W1, student_W2, x_train, x_test [, d1, d2].",
+        ),
+    ] = None,
+    rule: Annotated[Rule | None, typer.Option(help="Learning rule.")] = None,
+    activation: Annotated[Activation | None, typer.Option(help="Hidden activation.")] = None,
+    output_activation: Annotated[
+        OutputActivation | None,
+        typer.Option(help="identity (paper eqs., default) or hidden (phi at the output too)."),
+    ] = None,
+    readout_error: Annotated[
+        ReadoutError | None,
+        typer.Option(
+            help="exact (true gradient) or raw (authors' e = y_hat - y, no phi' at the output)."
+        ),
+    ] = None,
+    M: Annotated[int | None, typer.Option("--M", help="Input size.")] = None,
+    N: Annotated[int | None, typer.Option("--N", help="Hidden size.")] = None,
+    K: Annotated[int | None, typer.Option("--K", help="Output size.")] = None,
+    alpha_hidden: Annotated[
+        float | None, typer.Option(help="Fraction of flipped input neurons (D1).")
+    ] = None,
+    alpha_readout: Annotated[
+        float | None, typer.Option(help="Fraction of flipped hidden neurons (D2).")
+    ] = None,
+    n_flip_readout: Annotated[
+        int | None,
+        typer.Option(help="Number of flipped readout neurons (overrides --alpha-readout)."),
+    ] = None,
+    n_train: Annotated[int | None, typer.Option(help="Training-set size.")] = None,
+    n_test: Annotated[int | None, typer.Option(help="Test-set size.")] = None,
+    init_scale: Annotated[
+        float | None, typer.Option(help="Student init scale a (fan-in scaled).")
+    ] = None,
+    teacher_scale: Annotated[float | None, typer.Option(help="Teacher init scale.")] = None,
+    epochs: Annotated[int | None, typer.Option(help="Number of epochs.")] = None,
+    batch_size: Annotated[str | None, typer.Option(help="Minibatch size, or 'full'.")] = None,
+    lr: Annotated[
+        float | None,
+        typer.Option(
+            help="Step size on the batch-MEAN update (full batch 0.1 = the paper's 0.1/N_train on sums)."
+        ),
+    ] = None,
+    lr_scale: Annotated[
+        str | None,
+        typer.Option(
+            help="per_step (lr is the step size) or per_epoch (step = lr*B/N_train, the authors' minibatch convention)."
+        ),
+    ] = None,
+    renormalize: Annotated[
+        bool | None,
+        typer.Option(
+            "--renormalize/--no-renormalize",
+            help="Rescale W1, W2 to their initial norms after every update (default on).",
+        ),
+    ] = None,
+    checkpoints: Annotated[
+        int | None, typer.Option(help="Number of log-spaced checkpoints.")
+    ] = None,
+    final_window: Annotated[
+        int | None, typer.Option(help="Also record every epoch of the last W epochs.")
+    ] = None,
+    record_weights: Annotated[
+        bool, typer.Option("--record-weights", help="Store the weights at every checkpoint.")
+    ] = False,
+    seed: Annotated[
+        int | None, typer.Option(help="Seed (student init, minibatch order, random flips).")
+    ] = None,
+    task_seed: Annotated[
+        int | None, typer.Option(help="Seed of teacher and data (default: --seed).")
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Write the results dataset here (.nc or .zarr).")
+    ] = None,
+    overwrite: Annotated[
+        bool, typer.Option(help="Allow --out to replace an existing file.")
+    ] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print one JSON object with the results on stdout.")
+    ] = False,
+) -> None:
+    """Train one student network and report its train/test error on the checkpoint grid."""
+    from curldescent.engine import simulate
+    from curldescent.presets import preset_spec
+    from curldescent.results import write_dataset
+    from curldescent.specs import load_spec, replace_fields
+    from curldescent.task import file_digest, load_initial_conditions
+
+    for name, v in (("--lr", lr), ("--init-scale", init_scale), ("--teacher-scale", teacher_scale)):
+        if v is not None and not (math.isfinite(v) and v > 0):
+            raise SpecError(f"{name} must be a finite number > 0 (got {v})")
+    bs = _batch_size(batch_size)
+    _check_out(out, overwrite)
+    if config is not None and preset is not None:
+        raise SpecError("give either --config or --preset, not both")
+    spec = load_spec(config) if config is not None else preset_spec(preset or "default")
+    changes: dict[str, Any] = {}
+    if init_from is not None:
+        data, _, _ = load_initial_conditions(init_from)
+        N_, M_ = data["teacher_W1"].shape
+        changes.update(
+            {
+                "network.M": M_,
+                "network.N": N_,
+                "network.K": data["teacher_W2"].shape[0],
+                "task.n_train": data["x_train"].shape[0],
+                "task.n_test": data["x_test"].shape[0],
+                "task.init_from": str(init_from),
+                "rule.alpha_hidden": 0.0,
+                "rule.alpha_readout": 0.0,
+                "rule.n_flip_hidden": None,
+                "rule.n_flip_readout": None,
+            }
+        )
+    flags = {
+        "rule.kind": rule.value if rule else None,
+        "network.activation": activation.value if activation else None,
+        "network.output_activation": output_activation.value if output_activation else None,
+        "network.readout_error": readout_error.value if readout_error else None,
+        "network.M": M,
+        "network.N": N,
+        "network.K": K,
+        "rule.alpha_hidden": alpha_hidden,
+        "rule.alpha_readout": alpha_readout,
+        "rule.n_flip_readout": n_flip_readout,
+        "task.n_train": n_train,
+        "task.n_test": n_test,
+        "task.init_scale": init_scale,
+        "task.teacher_scale": teacher_scale,
+        "train.epochs": epochs,
+        "train.lr": lr,
+        "train.lr_scale": lr_scale,
+        "train.renormalize": renormalize,
+        "train.n_checkpoints": checkpoints,
+        "train.final_window": final_window,
+        "train.record_weights": record_weights or None,
+        "seed": seed,
+        "task_seed": task_seed,
+    }
+    if init_from is not None:
+        for key in ("network.M", "network.N", "network.K", "task.n_train", "task.n_test"):
+            if flags[key] is not None and flags[key] != changes[key]:
+                raise SpecError(
+                    f"--{key.split('.')[1].replace('_', '-')} = {flags[key]} contradicts the arrays in {init_from} ({changes[key]})"
+                )
+    changes.update({k: v for k, v in flags.items() if v is not None})
+    if bs is not None:
+        changes["train.batch_size"] = None if bs == "full" else bs
+    spec = replace_fields(spec, changes) if changes else spec
+    result = simulate(spec)
+    ds = result.to_dataset()
+    if init_from is not None:
+        ds.attrs["init_from_sha256"] = file_digest(init_from)
+    if out is not None:
+        write_dataset(ds, out)
+    summary = {
+        "final_train_error": float(result.train_error[0, -1]),
+        "final_test_error": float(result.test_error[0, -1]),
+        "diverged": bool(result.diverged[0]),
+        "epochs": [int(e) for e in result.epochs],
+        "train_error": [float(v) for v in result.train_error[0]],
+        "test_error": [float(v) for v in result.test_error[0]],
+        "wall_time_s": result.wall_time_s,
+        "spec": spec.to_dict(),
+        "out": None if out is None else str(out),
+    }
+    if as_json:
+        typer.echo(json.dumps(summary, allow_nan=True))
+    else:
+        typer.echo(
+            f"{spec.rule.kind}: train error {summary['final_train_error']:.3e}, test error "
+            f"{summary['final_test_error']:.3e} after {spec.train.epochs} epochs"
+            f"{' (DIVERGED)' if summary['diverged'] else ''} [{result.wall_time_s:.1f} s]"
+            + (f"; wrote {out}" if out else "")
+        )
+
+
+def demo(
+    out: Annotated[Path, typer.Option(help="Output folder.")] = Path("results/demo"),
+    seeds: Annotated[int, typer.Option(help="Number of seeds.")] = 3,
+    epochs: Annotated[int | None, typer.Option(help="Epochs (default: the demo preset's).")] = None,
+) -> None:
+    """Train gradient descent and curl descent (one flipped readout neuron, tanh network) on
+    the same teachers; write demo.nc and demo.png (train/test error vs epoch, log-log)."""
+    from curldescent.demo import run_demo
+
+    if seeds < 1:
+        raise SpecError(f"--seeds must be >= 1 (got {seeds})")
+    if epochs is not None and epochs < 1:
+        raise SpecError(f"--epochs must be >= 1 (got {epochs})")
+    files = run_demo(out, seeds=seeds, epochs=epochs, log=typer.echo)
+    typer.echo(f"wrote {files['data']} and {files['png']}")
+
+
+def figure(
+    name: Annotated[str, typer.Argument(help="Figure name, e.g. fig1, fig2, figA.")],
+    profile: Annotated[
+        Profile, typer.Option(help="smoke (seconds), quick (minutes), paper (full protocol).")
+    ] = Profile.quick,
+    out: Annotated[Path, typer.Option(help="Output folder.")] = Path("results"),
+) -> None:
+    """Compute, plot and check one figure: writes NAME.png, NAME.pdf, NAME.nc, NAME.claims.json."""
+    from curldescent.figures.base import run_figure
+
+    if out.exists() and not out.is_dir():
+        raise SpecError(f"--out must be a folder (got the file {out})")
+    res = run_figure(name, profile=profile.value, out=out)
+    counts: dict[str, int] = {}
+    for c in res.claims:
+        counts[c.verdict] = counts.get(c.verdict, 0) + 1
+    typer.echo(
+        f"{name} ({profile.value}): {', '.join(f'{v} {k}' for k, v in counts.items()) or 'no claims'}; "
+        f"files in {out} [{res.wall_time_s:.1f} s]"
+    )
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(train)
+    app.command()(demo)
+    app.command()(figure)

@@ -1,0 +1,79 @@
+"""Entry point of the ``curldescent`` command.
+
+Every command is a thin wrapper over one library function. Bad input raises
+:class:`~curldescent.specs.SpecError` (or a Typer/Click usage error); :func:`main` turns it
+into one line on stderr, ``error: ...``, and exit code 2, without a traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+import typer
+
+from curldescent.cli import commands, curl_index, theory
+from curldescent.specs import SpecError
+
+try:  # Typer >= 0.20 vendors its own copy of Click
+    from typer._click import exceptions as _typer_click
+except ImportError:  # pragma: no cover
+    _typer_click = click.exceptions
+
+_USAGE_ERRORS = (click.exceptions.UsageError, _typer_click.UsageError)
+_EXITS = tuple({click.exceptions.Exit, typer.Exit})
+_ABORTS = tuple({click.exceptions.Abort, typer.Abort})
+
+app = typer.Typer(
+    name="curldescent",
+    help="Curl descent: simulate, analyse and reproduce non-gradient learning dynamics.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+commands.register(app)
+app.add_typer(theory.app, name="theory")
+app.command("curl-index")(curl_index.curl_index)
+
+
+def _configure_runtime() -> None:
+    # One XLA/BLAS thread per process: small matrices are faster single-threaded, and
+    # parallelism comes from batching runs (see benchmarks/README.md).
+    os.environ.setdefault(
+        "XLA_FLAGS", "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1"
+    )
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    os.environ.setdefault("MPLBACKEND", "Agg")
+    import jax
+
+    jax.config.update("jax_enable_x64", True)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the CLI; bad input → one-line error on stderr and exit code 2."""
+    _configure_runtime()
+    command = typer.main.get_command(app)
+    try:
+        rc = command.main(args=argv, prog_name="curldescent", standalone_mode=False)
+    except SpecError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        sys.exit(2)
+    except _USAGE_ERRORS as exc:
+        if type(exc).__name__ == "NoArgsIsHelpError":
+            typer.echo(exc.ctx.get_help() if exc.ctx else "", err=True)
+            sys.exit(2)
+        message = " ".join(exc.format_message().split())
+        print(f"error: {message}", file=sys.stderr)
+        sys.exit(2)
+    except _ABORTS:
+        print("error: aborted", file=sys.stderr)
+        sys.exit(130)
+    except _EXITS as exc:
+        sys.exit(getattr(exc, "exit_code", 0))
+    sys.exit(rc if isinstance(rc, int) else 0)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

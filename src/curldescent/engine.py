@@ -1,0 +1,483 @@
+r"""The simulation engine: one run is a pure function of its spec and seeds; runs with equal
+shapes are vmapped and jitted together.
+
+A run trains a two-layer student on a student–teacher task with a learning rule (the
+update field of :mod:`curldescent.rules`) by minibatch or full-batch steps
+
+.. math:: W_l \leftarrow W_l + \eta\,\Delta W_l, \qquad
+          W_l \leftarrow W_l\,\lVert W_l^{(0)}\rVert_F / \lVert W_l\rVert_F \ \ (\text{renormalisation, optional}),
+
+and records train and test error (½·MSE) on a checkpoint grid (epoch 0, ~log-spaced
+epochs, and optionally every epoch of a final window). Divergence (non-finite weights) is
+returned as a flag, never raised.
+
+Fast paths (proven equal to the direct path in ``tests/test_engine.py``):
+
+* **full-batch linear**: the update needs only :math:`G=\langle e x^\top\rangle = W_2W_1C - b^\top`
+  with the sufficient statistics :math:`C = X^\top X/n`, :math:`b = X^\top Y/n`, so an epoch
+  costs O(KM² + KNM), independent of N_train;
+* **minibatch linear**: :math:`G = e_b^\top X_b / B` (K×M) and the updates are rank-K outer
+  products (:func:`curldescent.rules.linear_direction`); no B×N×M products.
+
+Example:
+    >>> import curldescent; curldescent.enable_float64()
+    >>> from curldescent.specs import RunSpec, NetworkSpec, TrainSpec
+    >>> res = simulate(RunSpec(network=NetworkSpec(M=8, N=4), train=TrainSpec(epochs=50)))
+    >>> bool(res.test_error[0, -1] < res.test_error[0, 0])
+    True
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import time
+from collections.abc import Callable, Sequence
+from functools import partial
+from typing import Any, NamedTuple
+
+import jax
+import jax.numpy as jnp
+import jax.random as jr
+import numpy as np
+
+from curldescent.network import Params, mse
+from curldescent.rules import (
+    LearningRule,
+    Plasticity,
+    linear_direction,
+    rule_from_spec,
+    update_direction,
+)
+from curldescent.specs import NetworkSpec, RunSpec, SpecError, TaskSpec
+from curldescent.task import (
+    InitialState,
+    initial_state_from_arrays,
+    load_initial_conditions,
+    run_keys,
+    sample_initial_state,
+    stack,
+)
+
+
+def checkpoint_epochs(epochs: int, n_checkpoints: int = 100, final_window: int = 0) -> np.ndarray:
+    """Checkpoint grid: epoch 0, ``n_checkpoints`` geometric epochs from 1 to ``epochs``
+    (rounded, duplicates removed) and every epoch of the last ``final_window`` epochs."""
+    grid = np.unique(np.round(np.geomspace(1, epochs, n_checkpoints)).astype(np.int64))
+    window = np.arange(epochs - final_window + 1, epochs + 1, dtype=np.int64)
+    return np.unique(np.concatenate([[0], grid, window, [epochs]]))
+
+
+class Static(NamedTuple):
+    """Everything that fixes shapes or code paths (hashable: the jit cache key)."""
+
+    network: NetworkSpec
+    n_train: int
+    n_test: int
+    batch_size: int
+    full_batch: bool
+    checkpoints: tuple[int, ...]
+    renormalize: bool
+    window: int
+    record_weights: bool
+    has_mask1: bool
+    has_mask2: bool
+    has_feedback: bool
+    fast: bool
+
+
+def static_of(spec: RunSpec, plasticity: Plasticity, *, fast: bool = True) -> Static:
+    t = spec.train
+    return Static(
+        network=spec.network,
+        n_train=spec.task.n_train,
+        n_test=spec.task.n_test,
+        batch_size=spec.batch_size,
+        full_batch=spec.batch_size == spec.task.n_train,
+        checkpoints=tuple(
+            int(e) for e in checkpoint_epochs(t.epochs, t.n_checkpoints, t.final_window)
+        ),
+        renormalize=t.renormalize,
+        window=t.final_window,
+        record_weights=t.record_weights,
+        has_mask1=plasticity.mask1 is not None,
+        has_mask2=plasticity.mask2 is not None,
+        has_feedback=plasticity.feedback is not None,
+        fast=fast,
+    )
+
+
+def _norm(a: jnp.ndarray) -> jnp.ndarray:
+    return jnp.sqrt(jnp.sum(a * a))
+
+
+def make_step(st: Static, plast: Plasticity, lr, norms0) -> Callable[[Params, Any], Params]:
+    """``step(params, direction) -> params``: apply one update and the optional renormalisation."""
+
+    def step(params: Params, direction: Params) -> Params:
+        W1 = params.W1 + lr * direction.W1
+        W2 = params.W2 + lr * direction.W2
+        if st.renormalize:
+            W1 = W1 * (norms0[0] / _norm(W1))
+            W2 = W2 * (norms0[1] / _norm(W2))
+        return Params(W1, W2)
+
+    return step
+
+
+def _linear_G(params: Params, x: jnp.ndarray, y: jnp.ndarray, w: jnp.ndarray | None) -> jnp.ndarray:
+    """G = <e x^T> (K×M) of a linear network on a batch, without forming hidden activity."""
+    u = params.W2 @ params.W1  # (K, M)
+    e = x @ u.T - y  # (B, K)
+    e = e / x.shape[0] if w is None else e * w[:, None]
+    return e.T @ x
+
+
+def _errors(st: Static, params: Params, x, y) -> jnp.ndarray:
+    if st.network.is_linear:
+        e = x @ (params.W2 @ params.W1).T - y
+        return 0.5 * jnp.mean(jnp.sum(e * e, axis=-1))
+    return mse(st.network, params, x, y)
+
+
+def make_epoch(st: Static, init: InitialState, plast: Plasticity, lr, shuffle_key) -> Callable:
+    """``epoch(params, epoch_index) -> params``: one pass over the training set."""
+    net = st.network
+    X, Y = init.x_train, init.y_train
+    norms0 = (_norm(init.params.W1), _norm(init.params.W2))
+    step = make_step(st, plast, lr, norms0)
+    linear_fast = st.fast and net.is_linear
+
+    if st.full_batch:
+        if linear_fast:
+            n = X.shape[0]
+            C = X.T @ X / n  # (M, M)
+            bT = (X.T @ Y / n).T  # (K, M)
+
+            def full_epoch(params, _):
+                G = (params.W2 @ params.W1) @ C - bT
+                return step(params, linear_direction(plast, params, G))
+        else:
+
+            def full_epoch(params, _):
+                return step(params, update_direction(net, plast, params, X, Y))
+
+        return full_epoch
+
+    n, B = st.n_train, st.batch_size
+    n_steps = math.ceil(n / B)
+    padded = n_steps * B != n
+    if padded:
+        valid = (np.arange(n_steps * B) < n).reshape(n_steps, B)
+        counts = valid.sum(axis=1, keepdims=True)
+        weights = jnp.asarray(valid / counts)  # each row sums to one over its real examples
+
+    def minibatch_epoch(params, epoch):
+        perm = jr.permutation(jr.fold_in(shuffle_key, epoch), n)
+        if padded:
+            idx = jnp.concatenate([perm, jnp.zeros(n_steps * B - n, perm.dtype)]).reshape(
+                n_steps, B
+            )
+            xs = (idx, weights)
+        else:
+            xs = (perm.reshape(n_steps, B), None)
+
+        def body(p, batch):
+            idx_b, w_b = batch
+            xb, yb = X[idx_b], Y[idx_b]
+            if linear_fast:
+                direction = linear_direction(plast, p, _linear_G(p, xb, yb, w_b))
+            else:
+                direction = update_direction(net, plast, p, xb, yb, w_b)
+            return step(p, direction), None
+
+        params, _ = jax.lax.scan(body, params, xs)
+        return params
+
+    return minibatch_epoch
+
+
+class RunOutput(NamedTuple):
+    train_error: jnp.ndarray  # (T,)
+    test_error: jnp.ndarray  # (T,)
+    diverged: jnp.ndarray  # ()
+    final: Params
+    weights: Params | None  # (T, ...) when recorded
+    window_mean: Params | None
+    window_var: Params | None
+
+
+def train_one(st: Static, init: InitialState, plast: Plasticity, lr, shuffle_key) -> RunOutput:
+    """Train one run from its initial state (pure; the engine vmaps and jits it)."""
+    epoch_fn = make_epoch(st, init, plast, lr, shuffle_key)
+    ck = np.asarray(st.checkpoints)
+    counts = jnp.asarray(np.diff(ck))
+    E, W = int(ck[-1]), st.window
+    zeros = jax.tree_util.tree_map(jnp.zeros_like, init.params)
+
+    def observe(params):
+        return (
+            _errors(st, params, init.x_train, init.y_train),
+            _errors(st, params, init.x_test, init.y_test),
+            ~(jnp.all(jnp.isfinite(params.W1)) & jnp.all(jnp.isfinite(params.W2))),
+        )
+
+    def interval(carry, xs):
+        params, epoch, bad, s1, s2 = carry
+        count, end_epoch = xs
+        params = jax.lax.fori_loop(0, count, lambda i, p: epoch_fn(p, epoch + i), params)
+        tr, te, nonfinite = observe(params)
+        if W:
+            inw = (end_epoch > E - W).astype(params.W1.dtype)
+            s1 = jax.tree_util.tree_map(lambda a, w: a + inw * w, s1, params)
+            s2 = jax.tree_util.tree_map(lambda a, w: a + inw * w * w, s2, params)
+        rec = (tr, te, params if st.record_weights else None)
+        return (params, epoch + count, bad | nonfinite, s1, s2), rec
+
+    tr0, te0, bad0 = observe(init.params)
+    carry0 = (
+        init.params,
+        jnp.asarray(0, jnp.int64 if jax.config.jax_enable_x64 else jnp.int32),
+        bad0,
+        zeros,
+        zeros,
+    )
+    (final, _, bad, s1, s2), (tr, te, ws) = jax.lax.scan(
+        interval, carry0, (counts, jnp.asarray(ck[1:]))
+    )
+    weights = None
+    if st.record_weights:
+        weights = jax.tree_util.tree_map(
+            lambda a, b: jnp.concatenate([a[None], b]), init.params, ws
+        )
+    mean = var = None
+    if W:
+        mean = jax.tree_util.tree_map(lambda a: a / W, s1)
+        var = jax.tree_util.tree_map(lambda a, m: jnp.maximum(a / W - m * m, 0.0), s2, mean)
+    return RunOutput(
+        jnp.concatenate([tr0[None], tr]),
+        jnp.concatenate([te0[None], te]),
+        bad,
+        final,
+        weights,
+        mean,
+        var,
+    )
+
+
+@partial(jax.jit, static_argnums=0)
+def _train_batch(st: Static, init: InitialState, plast: Plasticity, lr, shuffle_keys) -> RunOutput:
+    return jax.vmap(partial(train_one, st))(init, plast, lr, shuffle_keys)
+
+
+def _structural_task(task: TaskSpec) -> TaskSpec:
+    """The static part of a TaskSpec (scales become array leaves)."""
+    return dataclasses.replace(
+        task,
+        teacher_scale=1.0,
+        init_scale=1.0,
+        input_std=1.0,
+        perturb_W1=0.0,
+        perturb_W2=0.0,
+        init_from=None,
+    )
+
+
+@partial(jax.jit, static_argnums=(0, 1))
+def _sample_batch(
+    network: NetworkSpec, task: TaskSpec, task_keys, student_keys, scales
+) -> InitialState:
+    def one(tk, sk, sc):
+        return sample_initial_state(
+            network,
+            task,
+            tk,
+            sk,
+            teacher_scale=sc[0],
+            init_scale=sc[1],
+            input_std=sc[2],
+            perturb_W1=sc[3],
+            perturb_W2=sc[4],
+        )
+
+    return jax.vmap(one)(task_keys, student_keys, scales)
+
+
+@dataclasses.dataclass
+class BatchResult:
+    """Results of a batch of runs (numpy arrays, leading axis = run)."""
+
+    specs: list[RunSpec]
+    epochs: np.ndarray  # (T,)
+    train_error: np.ndarray  # (R, T)
+    test_error: np.ndarray  # (R, T)
+    diverged: np.ndarray  # (R,)
+    final_W1: np.ndarray  # (R, N, M)
+    final_W2: np.ndarray  # (R, K, N)
+    W1: np.ndarray | None = None  # (R, T, N, M)
+    W2: np.ndarray | None = None  # (R, T, K, N)
+    window_mean: tuple[np.ndarray, np.ndarray] | None = None
+    window_var: tuple[np.ndarray, np.ndarray] | None = None
+    wall_time_s: float = 0.0
+
+    def to_dataset(self):
+        """An xarray Dataset with dims (run, epoch), labelled variables and provenance attrs."""
+        from curldescent.results import batch_to_dataset
+
+        return batch_to_dataset(self)
+
+
+def shape_key(spec: RunSpec) -> tuple:
+    """Runs with equal shape keys can share one compiled, vmapped program."""
+    return (
+        spec.network,
+        _structural_task(spec.task),
+        spec.batch_size,
+        spec.train.epochs,
+        spec.train.n_checkpoints,
+        spec.train.final_window,
+        spec.train.renormalize,
+        spec.train.record_weights,
+        spec.rule.kind,
+        spec.task.init_from,
+    )
+
+
+def initial_states(specs: Sequence[RunSpec]) -> tuple[InitialState, list[Plasticity]]:
+    """Initial states (stacked) and rules (list) of runs with equal shape keys."""
+    s0 = specs[0]
+    if s0.task.init_from is not None:
+        data, d1, d2 = load_initial_conditions(s0.task.init_from)
+        net = s0.network
+        if (data["teacher_W1"].shape, data["teacher_W2"].shape[0]) != ((net.N, net.M), net.K):
+            raise SpecError(
+                f"network sizes M={net.M}, N={net.N}, K={net.K} do not match the arrays in {s0.task.init_from}"
+            )
+        one = initial_state_from_arrays(net, data)
+        states = stack([one] * len(specs))
+        rules = []
+        for spec in specs:
+            p = rule_from_spec(spec.rule, net, run_keys(spec)["rule"]).plasticity(net)
+            if spec.rule.kind != "gradient":  # the file's signs apply to non-gradient rules only
+                if d1 is not None:
+                    p = p._replace(d1=p.d1 * jnp.asarray(d1))
+                if d2 is not None:
+                    p = p._replace(d2=p.d2 * jnp.asarray(d2))
+            rules.append(p)
+        return states, rules
+    keys = [run_keys(s) for s in specs]
+    scales = jnp.asarray(
+        [
+            [
+                s.task.teacher_scale,
+                s.task.init_scale,
+                s.task.input_std,
+                s.task.perturb_W1,
+                s.task.perturb_W2,
+            ]
+            for s in specs
+        ]
+    )
+    states = _sample_batch(
+        s0.network,
+        _structural_task(s0.task),
+        jnp.stack([k["task"] for k in keys]),
+        jnp.stack([k["student"] for k in keys]),
+        scales,
+    )
+    rules = [
+        rule_from_spec(s.rule, s.network, k["rule"]).plasticity(s.network)
+        for s, k in zip(specs, keys, strict=True)
+    ]
+    return states, rules
+
+
+def _take(a, idx):
+    return a[idx]
+
+
+def _first(a, n):
+    return np.asarray(a)[:n]
+
+
+def default_chunk_size() -> int:
+    """Runs per compiled batch: 32 on the CPU (small batches stay in cache), 512 on accelerators."""
+    return 32 if jax.default_backend() == "cpu" else 512
+
+
+def simulate_batch(
+    specs: Sequence[RunSpec],
+    *,
+    rules: Sequence[LearningRule] | None = None,
+    chunk_size: int | None = None,
+    fast: bool = True,
+    progress: Callable[[int, int], None] | None = None,
+) -> BatchResult:
+    """Simulate runs with equal shape keys as vmapped, jitted chunks.
+
+    Args:
+        specs: run specs; all must share :func:`shape_key` (sizes, schedule, rule kind).
+        rules: optional learning-rule objects overriding ``spec.rule`` (e.g. custom masks).
+        chunk_size: runs per compiled call (default :func:`default_chunk_size`); the last
+            chunk is padded by repeating its final run, so every chunk runs one program.
+        fast: use the linear fast paths (set False to force the direct path, for tests).
+        progress: called as ``progress(runs_done, runs_total)`` after each chunk.
+
+    Returns:
+        A :class:`BatchResult`. A run's result depends only on its spec and seeds.
+    """
+    specs = list(specs)
+    if not specs:
+        raise SpecError("simulate_batch needs at least one run spec")
+    key0 = shape_key(specs[0])
+    for s in specs[1:]:
+        if shape_key(s) != key0:
+            raise SpecError(
+                "all runs of a batch must share sizes, schedule and rule kind (see engine.shape_key)"
+            )
+    t0 = time.time()
+    states, plasts = initial_states(specs)
+    if rules is not None:
+        if len(rules) != len(specs):
+            raise SpecError(f"rules must have one entry per spec ({len(specs)}) (got {len(rules)})")
+        plasts = [r.plasticity(s.network) for r, s in zip(rules, specs, strict=True)]
+    structures = {tuple(x is None for x in p) for p in plasts}
+    if len(structures) != 1:
+        raise SpecError("all rules of a batch must share their structure (masks, feedback)")
+    st = static_of(specs[0], plasts[0], fast=fast)
+    lrs = jnp.asarray([s.step_lr for s in specs])
+    shuffle = jnp.stack([run_keys(s)["shuffle"] for s in specs])
+    R = len(specs)
+    chunk = min(R, chunk_size or default_chunk_size())
+    outs = []
+    for start in range(0, R, chunk):
+        idx = np.arange(start, start + chunk).clip(max=R - 1)
+        chunk_states = jax.tree_util.tree_map(partial(_take, idx=idx), states)
+        out = _train_batch(
+            st, chunk_states, stack([plasts[i] for i in idx]), lrs[idx], shuffle[idx]
+        )
+        n_real = min(chunk, R - start)
+        outs.append(jax.tree_util.tree_map(partial(_first, n=n_real), out))
+        if progress is not None:
+            progress(start + n_real, R)
+    cat = lambda *xs: np.concatenate(xs)  # noqa: E731
+    out = jax.tree_util.tree_map(cat, *outs) if len(outs) > 1 else outs[0]
+    return BatchResult(
+        specs=specs,
+        epochs=np.asarray(st.checkpoints),
+        train_error=out.train_error,
+        test_error=out.test_error,
+        diverged=out.diverged,
+        final_W1=out.final.W1,
+        final_W2=out.final.W2,
+        W1=None if out.weights is None else out.weights.W1,
+        W2=None if out.weights is None else out.weights.W2,
+        window_mean=None if out.window_mean is None else tuple(out.window_mean),
+        window_var=None if out.window_var is None else tuple(out.window_var),
+        wall_time_s=time.time() - t0,
+    )
+
+
+def simulate(spec: RunSpec, *, rule: LearningRule | None = None, fast: bool = True) -> BatchResult:
+    """Simulate one run (a batch of one)."""
+    return simulate_batch([spec], rules=None if rule is None else [rule], fast=fast)

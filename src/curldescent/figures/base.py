@@ -1,0 +1,133 @@
+"""The contract every figure module follows, and the runner behind ``curldescent figure``.
+
+A figure module ``curldescent.figures.figN`` defines:
+
+- ``CAPTION`` (the paper's caption, shortened) and ``PAPER_COMPUTE`` (the compute the
+  paper reports for it, a string);
+- ``PROFILES``: a dict ``{profile: description of what it reduces versus the paper}`` for
+  the profiles ``smoke``, ``quick`` and ``paper``;
+- ``compute(profile: str, out: Path, executor=None) -> xarray.Dataset``: runs (or resumes)
+  the simulations/theory for a profile and returns the figure's data (stored under ``out``);
+- ``plot(data) -> matplotlib.figure.Figure``: draws from the data only, never simulates;
+- ``claims(data) -> list[Claim]``: the paper's statements checked against the data.
+
+:func:`run_figure` calls the three and writes ``figN.png``, ``figN.pdf``, ``figN.nc`` (the
+data) and ``figN.claims.json`` into the output folder.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import math
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+VERDICTS = ("reproduced", "not reproduced", "not tested")
+
+#: figure name -> module path. Later figures register here.
+FIGURES: dict[str, str] = {
+    "fig1": "curldescent.figures.fig1",
+    "fig2": "curldescent.figures.fig2",
+    "figA": "curldescent.figures.figA",
+}
+PROFILE_NAMES = ("smoke", "quick", "paper")
+
+
+@dataclass
+class Claim:
+    """One paper statement checked against data.
+
+    Args:
+        claim: the paper's sentence (or our precise reading of it).
+        value: the measured quantity (number, list or short string).
+        verdict: ``reproduced``, ``not reproduced`` or ``not tested``.
+        uncertainty: spread of the measured value (e.g. SEM over seeds), if any.
+        detail: how the verdict was decided (thresholds, test, numbers).
+    """
+
+    claim: str
+    value: Any
+    verdict: str
+    uncertainty: Any = None
+    detail: str = ""
+
+    def __post_init__(self) -> None:
+        if self.verdict not in VERDICTS:
+            raise ValueError(f"verdict must be one of {VERDICTS} (got {self.verdict!r})")
+
+
+def verdict(ok: bool) -> str:
+    return "reproduced" if ok else "not reproduced"
+
+
+def _jsonable(obj: Any) -> Any:
+    import numpy as np
+
+    if isinstance(obj, dict):
+        return {str(k): _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_jsonable(v) for v in obj]
+    if isinstance(obj, np.ndarray):
+        return _jsonable(obj.tolist())
+    if isinstance(obj, np.generic):
+        return _jsonable(obj.item())
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None
+    return obj
+
+
+@dataclass
+class FigureResult:
+    name: str
+    profile: str
+    files: dict[str, str]
+    claims: list[Claim]
+    wall_time_s: float
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def figure_module(name: str):
+    if name not in FIGURES:
+        from curldescent.specs import SpecError
+
+        raise SpecError(f"unknown figure {name!r}; allowed: {', '.join(FIGURES)}")
+    return importlib.import_module(FIGURES[name])
+
+
+def run_figure(
+    name: str, *, profile: str = "quick", out: str | Path = "results", executor: Any = None
+) -> FigureResult:
+    """Compute, plot and check one figure; write its files into ``out``."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from curldescent.plotting import use_style
+    from curldescent.results import write_dataset
+    from curldescent.specs import SpecError
+
+    if profile not in PROFILE_NAMES:
+        raise SpecError(f"unknown profile {profile!r}; allowed: {', '.join(PROFILE_NAMES)}")
+    mod = figure_module(name)
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    t0 = time.time()
+    data = mod.compute(profile, out, executor=executor)
+    use_style()
+    fig = mod.plot(data)
+    files = {}
+    for ext in ("png", "pdf"):
+        path = out / f"{name}.{ext}"
+        fig.savefig(path, dpi=150 if ext == "png" else None)
+        files[ext] = str(path)
+    plt.close(fig)
+    files["data"] = str(write_dataset(data, out / f"{name}.nc"))
+    found = mod.claims(data)
+    claims_path = out / f"{name}.claims.json"
+    claims_path.write_text(json.dumps(_jsonable([asdict(c) for c in found]), indent=2))
+    files["claims"] = str(claims_path)
+    return FigureResult(name, profile, files, found, time.time() - t0)

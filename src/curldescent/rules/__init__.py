@@ -1,0 +1,49 @@
+"""Learning rules: interchangeable update fields on the parameters of a two-layer network.
+
+One file per rule: :mod:`~curldescent.rules.gradient`, :mod:`~curldescent.rules.curl`,
+:mod:`~curldescent.rules.feedback_alignment`; the shared field is in
+:mod:`~curldescent.rules.base`. :func:`rule_from_spec` builds a rule from a
+:class:`~curldescent.specs.RuleSpec`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import jax.random as jr
+
+from curldescent.rules.base import (
+    LearningRule as LearningRule,
+)
+from curldescent.rules.base import (
+    Plasticity as Plasticity,
+)
+from curldescent.rules.base import (
+    flow_field as flow_field,
+)
+from curldescent.rules.base import (
+    linear_direction as linear_direction,
+)
+from curldescent.rules.base import (
+    update_direction as update_direction,
+)
+from curldescent.rules.curl import Curl as Curl
+from curldescent.rules.feedback_alignment import FeedbackAlignment as FeedbackAlignment
+from curldescent.rules.gradient import Gradient as Gradient
+from curldescent.specs import NetworkSpec, RuleSpec
+
+
+def rule_from_spec(rule: RuleSpec, network: NetworkSpec, key: Any) -> LearningRule:
+    """Build the learning rule described by ``rule``. ``key`` draws random flip subsets and
+    the feedback matrix (split by purpose, so the same key gives the same flips whatever
+    the rule kind)."""
+    flip_key, feedback_key = jr.split(key)
+    if rule.kind == "gradient":
+        return Gradient()
+    k1, k2 = rule.flip_counts(network)
+    flips = Curl.from_counts(
+        network, k1, k2, selection=rule.selection, side=rule.side, key=flip_key
+    )
+    if rule.kind == "curl":
+        return flips
+    return FeedbackAlignment.sample(feedback_key, network, rule.feedback_scale, flips=flips)
