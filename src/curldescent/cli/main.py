@@ -7,13 +7,13 @@ into one line on stderr, ``error: ...``, and exit code 2, without a traceback.
 
 from __future__ import annotations
 
-import os
 import sys
 
 import click
 import typer
 
 from curldescent.cli import commands, curl_index, theory
+from curldescent.runtime import configure_runtime
 from curldescent.specs import SpecError
 
 try:  # Typer >= 0.20 vendors its own copy of Click
@@ -37,23 +37,9 @@ app.add_typer(theory.app, name="theory")
 app.command("curl-index")(curl_index.curl_index)
 
 
-def _configure_runtime() -> None:
-    # One XLA/BLAS thread per process: small matrices are faster single-threaded, and
-    # parallelism comes from batching runs (see benchmarks/README.md).
-    os.environ.setdefault(
-        "XLA_FLAGS", "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1"
-    )
-    os.environ.setdefault("OMP_NUM_THREADS", "1")
-    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
-    os.environ.setdefault("MPLBACKEND", "Agg")
-    import jax
-
-    jax.config.update("jax_enable_x64", True)
-
-
 def main(argv: list[str] | None = None) -> None:
     """Run the CLI; bad input → one-line error on stderr and exit code 2."""
-    _configure_runtime()
+    configure_runtime()
     command = typer.main.get_command(app)
     try:
         rc = command.main(args=argv, prog_name="curldescent", standalone_mode=False)
