@@ -51,15 +51,48 @@ def _flops_per_run_epoch(name: str, M: int, N: int, n: int, B: int) -> float:
 
 
 WORKLOADS = {
-    "a": dict(label="(a) linear 110×110, N_train 250, full batch", preset="fig4a",
-              changes={"rule.alpha_readout": 0.3}, runs=128, epochs=2000, base_epochs=300,
-              baseline="fig4", M=110, N=110, n=250, B=250, target=25),
-    "b": dict(label="(b) linear 110×110, N_train 250, batch 10", preset="fig3a",
-              changes={"rule.alpha_hidden": 0.3}, runs=64, epochs=200, base_epochs=40,
-              baseline="fig3a", M=110, N=110, n=250, B=10, target=10),
-    "c": dict(label="(c) tanh 100→10, N_train 2000, batch 10", preset="fig5",
-              changes={}, runs=32, epochs=20, base_epochs=4,
-              baseline="fig5", M=100, N=10, n=2000, B=10, target=10),
+    "a": dict(
+        label="(a) linear 110×110, N_train 250, full batch",
+        preset="fig4a",
+        changes={"rule.alpha_readout": 0.3},
+        runs=128,
+        epochs=2000,
+        base_epochs=300,
+        baseline="fig4",
+        M=110,
+        N=110,
+        n=250,
+        B=250,
+        target=25,
+    ),
+    "b": dict(
+        label="(b) linear 110×110, N_train 250, batch 10",
+        preset="fig3a",
+        changes={"rule.alpha_hidden": 0.3},
+        runs=64,
+        epochs=200,
+        base_epochs=40,
+        baseline="fig3a",
+        M=110,
+        N=110,
+        n=250,
+        B=10,
+        target=10,
+    ),
+    "c": dict(
+        label="(c) tanh 100→10, N_train 2000, batch 10",
+        preset="fig5",
+        changes={},
+        runs=32,
+        epochs=20,
+        base_epochs=4,
+        baseline="fig5",
+        M=100,
+        N=10,
+        n=2000,
+        B=10,
+        target=10,
+    ),
 }
 
 
@@ -75,8 +108,16 @@ def peak_gflops() -> float:
 def bench(name: str, scale: float) -> dict:
     w = WORKLOADS[name]
     runs, epochs = w["runs"], max(2, int(w["epochs"] * scale))
-    base = preset_spec(w["preset"], **{"network.M": w["M"], "network.N": w["N"], "train.epochs": epochs,
-                                        "train.n_checkpoints": 20, **w["changes"]})
+    base = preset_spec(
+        w["preset"],
+        **{
+            "network.M": w["M"],
+            "network.N": w["N"],
+            "train.epochs": epochs,
+            "train.n_checkpoints": 20,
+            **w["changes"],
+        },
+    )
     specs = [base.replace(seed=s) for s in range(runs)]
     t = time.perf_counter()
     simulate_batch(specs)
@@ -89,30 +130,55 @@ def bench(name: str, scale: float) -> dict:
     bw.update(M=w["M"], N=w["N"])
     baseline = nb.time_epochs(**bw, epochs=max(1, int(w["base_epochs"] * scale)))
     gflops = engine * _flops_per_run_epoch(name, w["M"], w["N"], w["n"], w["B"]) / 1e9
-    return dict(workload=w["label"], runs=runs, epochs=epochs, engine_run_epochs_per_s=engine,
-                baseline_run_epochs_per_s=baseline, speedup=engine / baseline, target=w["target"],
-                compile_s=max(first - steady, 0.0), engine_gflops=gflops)
+    return dict(
+        workload=w["label"],
+        runs=runs,
+        epochs=epochs,
+        engine_run_epochs_per_s=engine,
+        baseline_run_epochs_per_s=baseline,
+        speedup=engine / baseline,
+        target=w["target"],
+        compile_s=max(first - steady, 0.0),
+        engine_gflops=gflops,
+    )
 
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--scale", type=float, default=1.0, help="scale the epoch counts (e.g. 0.2 for a quick check)")
+    p.add_argument(
+        "--scale",
+        type=float,
+        default=1.0,
+        help="scale the epoch counts (e.g. 0.2 for a quick check)",
+    )
     p.add_argument("--only", default="abc", help="workloads to run, e.g. 'ac'")
     p.add_argument("--json", type=Path, help="write the results as JSON here")
     args = p.parse_args()
     peak = peak_gflops()
     rows = [bench(k, args.scale) for k in args.only]
-    info = dict(machine=platform.processor() or platform.machine(), python=platform.python_version(),
-                jax=jax.__version__, numpy=np.__version__, backend=jax.default_backend(),
-                device=str(jax.devices()[0].device_kind), peak_gflops_1core=peak)
-    print(f"machine: {info['device']} ({info['backend']}), JAX {info['jax']}, NumPy {info['numpy']}; "
-          f"single-core float64 DGEMM peak {peak:.1f} GFLOP/s")
-    print("| workload | runs × epochs | engine run-epochs/s | NumPy run-epochs/s | speed-up (target) | compile s | engine GFLOP/s (% of peak) |")
+    info = dict(
+        machine=platform.processor() or platform.machine(),
+        python=platform.python_version(),
+        jax=jax.__version__,
+        numpy=np.__version__,
+        backend=jax.default_backend(),
+        device=str(jax.devices()[0].device_kind),
+        peak_gflops_1core=peak,
+    )
+    print(
+        f"machine: {info['device']} ({info['backend']}), JAX {info['jax']}, NumPy {info['numpy']}; "
+        f"single-core float64 DGEMM peak {peak:.1f} GFLOP/s"
+    )
+    print(
+        "| workload | runs × epochs | engine run-epochs/s | NumPy run-epochs/s | speed-up (target) | compile s | engine GFLOP/s (% of peak) |"
+    )
     print("|---|---|---|---|---|---|---|")
     for r in rows:
-        print(f"| {r['workload']} | {r['runs']} × {r['epochs']} | {r['engine_run_epochs_per_s']:,.0f} | "
-              f"{r['baseline_run_epochs_per_s']:,.1f} | **{r['speedup']:.1f}×** (≥ {r['target']}×) | "
-              f"{r['compile_s']:.1f} | {r['engine_gflops']:.2f} ({100 * r['engine_gflops'] / peak:.0f}%) |")
+        print(
+            f"| {r['workload']} | {r['runs']} × {r['epochs']} | {r['engine_run_epochs_per_s']:,.0f} | "
+            f"{r['baseline_run_epochs_per_s']:,.1f} | **{r['speedup']:.1f}×** (≥ {r['target']}×) | "
+            f"{r['compile_s']:.1f} | {r['engine_gflops']:.2f} ({100 * r['engine_gflops'] / peak:.0f}%) |"
+        )
     if args.json:
         args.json.write_text(json.dumps(dict(info=info, rows=rows), indent=2))
 

@@ -42,7 +42,6 @@ import jax.random as jr
 import numpy as np
 
 from curldescent.network import Params, mse
-from curldescent.rules.base import _signed
 from curldescent.rules import (
     LearningRule,
     Plasticity,
@@ -50,6 +49,7 @@ from curldescent.rules import (
     rule_from_spec,
     update_direction,
 )
+from curldescent.rules.base import _signed
 from curldescent.specs import NetworkSpec, RunSpec, SpecError, TaskSpec
 from curldescent.task import (
     InitialState,
