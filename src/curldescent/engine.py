@@ -433,10 +433,6 @@ def initial_states(specs: Sequence[RunSpec]) -> tuple[InitialState, list[Plastic
     return states, rules
 
 
-def _take(a, idx):
-    return a[idx]
-
-
 def _first(a, n):
     return np.asarray(a)[:n]
 
@@ -477,26 +473,26 @@ def simulate_batch(
                 "all runs of a batch must share sizes, schedule and rule kind (see engine.shape_key)"
             )
     t0 = time.time()
-    states, plasts = initial_states(specs)
-    if rules is not None:
-        if len(rules) != len(specs):
-            raise SpecError(f"rules must have one entry per spec ({len(specs)}) (got {len(rules)})")
-        plasts = [r.plasticity(s.network) for r, s in zip(rules, specs, strict=True)]
-    structures = {tuple(x is None for x in p) for p in plasts}
-    if len(structures) != 1:
-        raise SpecError("all rules of a batch must share their structure (masks, feedback)")
-    st = static_of(specs[0], plasts[0], fast=fast)
-    lrs = jnp.asarray([s.step_lr for s in specs])
-    shuffle = jnp.stack([run_keys(s)["shuffle"] for s in specs])
+    if rules is not None and len(rules) != len(specs):
+        raise SpecError(f"rules must have one entry per spec ({len(specs)}) (got {len(rules)})")
     R = len(specs)
     chunk = min(R, chunk_size or default_chunk_size())
-    outs = []
+    outs, st = [], None
     for start in range(0, R, chunk):
-        idx = np.arange(start, start + chunk).clip(max=R - 1)
-        chunk_states = jax.tree_util.tree_map(partial(_take, idx=idx), states)
-        out = _train_batch(
-            st, chunk_states, stack([plasts[i] for i in idx]), lrs[idx], shuffle[idx]
-        )
+        idx = np.arange(start, start + chunk).clip(max=R - 1)  # last chunk padded: one program
+        chunk_specs = [specs[i] for i in idx]
+        states, plasts = initial_states(chunk_specs)  # sampled per chunk: compiled for `chunk` runs
+        if rules is not None:
+            plasts = [rules[i].plasticity(specs[i].network) for i in idx]
+        if len({tuple(x is None for x in p) for p in plasts}) != 1:
+            raise SpecError("all rules of a batch must share their structure (masks, feedback)")
+        st_chunk = static_of(specs[0], plasts[0], fast=fast)
+        if st is not None and st_chunk != st:
+            raise SpecError("all rules of a batch must share their structure (masks, feedback)")
+        st = st_chunk
+        lrs = jnp.asarray([s.step_lr for s in chunk_specs])
+        shuffle = jnp.stack([run_keys(s)["shuffle"] for s in chunk_specs])
+        out = _train_batch(st, states, stack(plasts), lrs, shuffle)
         n_real = min(chunk, R - start)
         outs.append(jax.tree_util.tree_map(partial(_first, n=n_real), out))
         if progress is not None:

@@ -12,7 +12,7 @@ import sys
 import click
 import typer
 
-from curldescent.cli import commands, curl_index, theory
+from curldescent.cli import commands, curl_index, sweep, theory
 from curldescent.runtime import configure_runtime
 from curldescent.specs import SpecError
 
@@ -33,6 +33,7 @@ app = typer.Typer(
     add_completion=False,
 )
 commands.register(app)
+sweep.register(app)
 app.add_typer(theory.app, name="theory")
 app.command("curl-index")(curl_index.curl_index)
 

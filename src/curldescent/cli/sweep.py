@@ -1,0 +1,165 @@
+"""``curldescent sweep`` and ``curldescent export``: thin wrappers over :mod:`curldescent.sweeps`.
+
+Usage::
+
+    curldescent sweep SPEC --out STORE [--workers N | --scheduler ADDR] [--dry-run]
+    curldescent sweep status STORE [--json]
+    curldescent sweep list
+    curldescent export STORE --netcdf FILE [--partial] [--overwrite]
+
+SPEC is a TOML sweep file or the name of a built-in sweep (``curldescent sweep list``).
+A spec file literally named ``status`` or ``list`` can be given as ``./status``.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from curldescent.specs import SpecError
+
+__all__ = ["export", "register", "sweep"]
+
+
+def _plan_summary(plan) -> str:
+    spec = plan.spec
+    grid = " x ".join(f"{a.name} {len(a)}" for a in spec.axes) or "a single point"
+    shape_axes = [a.name for a, s in zip(spec.axes, plan.shape_axes, strict=True) if s]
+    sizes = sorted({b.size for b in plan.batches})
+    return "\n".join(
+        [
+            f"sweep {spec.name}: {plan.n_points} runs = {grid}",
+            f"batches: {len(plan.batches)} of {sizes[0]}"
+            + (f" to {sizes[-1]}" if len(sizes) > 1 else "")
+            + f" runs (box {' x '.join(map(str, plan.batch_shape)) or '1'}); "
+            + f"shape axes: {', '.join(shape_axes) or 'none'}",
+            f"epochs: {len(plan.epochs)} checkpoints from {int(plan.epochs[0])} to {int(plan.epochs[-1])}",
+        ]
+    )
+
+
+def sweep(
+    spec: Annotated[
+        str,
+        typer.Argument(
+            metavar="SPEC",
+            help="A TOML sweep file or a built-in sweep name; or the word 'status' (then STORE) or 'list'.",
+        ),
+    ],
+    store: Annotated[
+        Path | None,
+        typer.Argument(metavar="[STORE]", help="With 'status': the sweep store to describe."),
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out", help="The sweep's zarr store: created, or resumed if it holds this sweep."
+        ),
+    ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            "--workers", help="Run on a local dask cluster of N single-threaded worker processes."
+        ),
+    ] = None,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            "--scheduler",
+            help="Run on an existing dask cluster (scheduler address, e.g. tcp://host:8786).",
+        ),
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Print the plan (runs, batches) and stop.")
+    ] = False,
+    progress: Annotated[
+        bool,
+        typer.Option(
+            "--progress/--no-progress", help="Progress bar with ETA on stderr (default on)."
+        ),
+    ] = True,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="With 'status': print one JSON object.")
+    ] = False,
+) -> None:
+    """Run (or resume) a sweep into a zarr store: sweep SPEC --out STORE [--workers N |
+    --scheduler ADDR]. Also: sweep status STORE; sweep list (built-in sweeps)."""
+    from curldescent.sweeps import SWEEPS, plan_sweep, resolve_sweep, sweep_status
+    from curldescent.sweeps.executors import make_executor
+    from curldescent.sweeps.run import SweepFailed, execute_sweep
+
+    run_options = workers is not None or scheduler is not None or dry_run
+    if spec == "status":
+        target = store if store is not None else out
+        if target is None:
+            raise SpecError("usage: curldescent sweep status STORE")
+        if store is not None and out is not None:
+            raise SpecError("give the store once: curldescent sweep status STORE")
+        if run_options:
+            raise SpecError("--workers, --scheduler and --dry-run do not apply to 'sweep status'")
+        status = sweep_status(target)
+        typer.echo(json.dumps(status.to_dict(), sort_keys=True) if as_json else status.summary())
+        return
+    if spec == "list":
+        for name in sorted(SWEEPS):
+            s = SWEEPS[name]()
+            typer.echo(
+                f"{name}: {s.size} runs ({' x '.join(f'{a.name} {len(a)}' for a in s.axes)})"
+                + (f" - {s.description}" if s.description else "")
+            )
+        return
+    if store is not None:
+        raise SpecError(f"unexpected argument {store}; give the store with --out STORE")
+    if as_json:
+        raise SpecError("--json applies to 'sweep status' only")
+    if workers is not None and scheduler is not None:
+        raise SpecError("give either --workers or --scheduler, not both")
+    if workers is not None and workers < 1:
+        raise SpecError(f"--workers must be an integer >= 1 (got {workers})")
+    sweep_spec = resolve_sweep(spec)
+    plan = plan_sweep(sweep_spec)  # validates every point before anything starts
+    if dry_run:
+        typer.echo(_plan_summary(plan))
+        return
+    if out is None:
+        raise SpecError("missing --out STORE (the sweep's zarr store)")
+    executor = make_executor(workers=workers, scheduler=scheduler)
+    try:
+        report = execute_sweep(sweep_spec, out, executor, progress=None if progress else False)
+    except SweepFailed as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        raise typer.Exit(1) from None
+    finally:
+        executor.close()
+    typer.echo(report.summary())
+
+
+def export(
+    store: Annotated[Path, typer.Argument(help="The sweep store (zarr).")],
+    netcdf: Annotated[Path, typer.Option("--netcdf", help="The netCDF file to write (.nc).")],
+    partial: Annotated[
+        bool,
+        typer.Option(
+            "--partial", help="Export an incomplete sweep (missing points are NaN, done = False)."
+        ),
+    ] = False,
+    overwrite: Annotated[
+        bool, typer.Option("--overwrite", help="Replace an existing file.")
+    ] = False,
+) -> None:
+    """Export a sweep store to one netCDF file (written atomically)."""
+    from curldescent.sweeps import export_netcdf, sweep_status
+
+    path = export_netcdf(store, netcdf, partial=partial, overwrite=overwrite)
+    status = sweep_status(store)
+    typer.echo(f"wrote {path} ({status.done_points}/{status.n_points} points)")
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``sweep`` and ``export`` to the ``curldescent`` Typer app."""
+    app.command("sweep", no_args_is_help=True)(sweep)
+    app.command("export", no_args_is_help=True)(export)
