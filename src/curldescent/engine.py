@@ -53,9 +53,9 @@ from curldescent.rules.base import _signed
 from curldescent.specs import NetworkSpec, RunSpec, SpecError, TaskSpec
 from curldescent.task import (
     InitialState,
+    batch_run_keys,
     initial_state_from_arrays,
     load_initial_conditions,
-    run_keys,
     sample_initial_state,
     stack,
 )
@@ -306,9 +306,27 @@ def train_one(st: Static, init: InitialState, plast: Plasticity, lr, shuffle_key
     )
 
 
-@partial(jax.jit, static_argnums=0)
-def _train_batch(st: Static, init: InitialState, plast: Plasticity, lr, shuffle_keys) -> RunOutput:
-    return jax.vmap(partial(train_one, st))(init, plast, lr, shuffle_keys)
+def vmap_width(st: Static, chunk: int) -> int:
+    """How many runs of a chunk advance together (vectorised) inside the compiled program.
+
+    On the CPU, batching tiny nonlinear networks (e.g. the 100→10 tanh of Fig. 5) makes each
+    run ~3× slower (batched small matrix products vectorise badly), while linear networks
+    gain ~2× from 32-wide batches (``benchmarks/README.md``); nonlinear chunks therefore run
+    their runs one after another inside one program. Accelerators vectorise the whole chunk.
+    """
+    if jax.default_backend() == "cpu" and not st.network.is_linear:
+        return 1
+    return chunk
+
+
+@partial(jax.jit, static_argnums=(0, 1))
+def _train_batch(
+    st: Static, width: int, init: InitialState, plast: Plasticity, lr, shuffle_keys
+) -> RunOutput:
+    def one(args):
+        return train_one(st, *args)
+
+    return jax.lax.map(one, (init, plast, lr, shuffle_keys), batch_size=width)
 
 
 def _structural_task(task: TaskSpec) -> TaskSpec:
@@ -396,9 +414,10 @@ def initial_states(specs: Sequence[RunSpec]) -> tuple[InitialState, list[Plastic
             )
         one = initial_state_from_arrays(net, data)
         states = stack([one] * len(specs))
+        rule_keys = batch_run_keys(specs)["rule"]
         rules = []
-        for spec in specs:
-            p = rule_from_spec(spec.rule, net, run_keys(spec)["rule"]).plasticity(net)
+        for i, spec in enumerate(specs):
+            p = rule_from_spec(spec.rule, net, rule_keys[i]).plasticity(net)
             if spec.rule.kind != "gradient":  # the file's signs apply to non-gradient rules only
                 if d1 is not None:
                     p = p._replace(d1=p.d1 * jnp.asarray(d1))
@@ -406,7 +425,7 @@ def initial_states(specs: Sequence[RunSpec]) -> tuple[InitialState, list[Plastic
                     p = p._replace(d2=p.d2 * jnp.asarray(d2))
             rules.append(p)
         return states, rules
-    keys = [run_keys(s) for s in specs]
+    keys = batch_run_keys(specs)
     scales = jnp.asarray(
         [
             [
@@ -422,13 +441,13 @@ def initial_states(specs: Sequence[RunSpec]) -> tuple[InitialState, list[Plastic
     states = _sample_batch(
         s0.network,
         _structural_task(s0.task),
-        jnp.stack([k["task"] for k in keys]),
-        jnp.stack([k["student"] for k in keys]),
+        keys["task"],
+        keys["student"],
         scales,
     )
     rules = [
-        rule_from_spec(s.rule, s.network, k["rule"]).plasticity(s.network)
-        for s, k in zip(specs, keys, strict=True)
+        rule_from_spec(s.rule, s.network, keys["rule"][i]).plasticity(s.network)
+        for i, s in enumerate(specs)
     ]
     return states, rules
 
@@ -491,8 +510,8 @@ def simulate_batch(
             raise SpecError("all rules of a batch must share their structure (masks, feedback)")
         st = st_chunk
         lrs = jnp.asarray([s.step_lr for s in chunk_specs])
-        shuffle = jnp.stack([run_keys(s)["shuffle"] for s in chunk_specs])
-        out = _train_batch(st, states, stack(plasts), lrs, shuffle)
+        shuffle = batch_run_keys(chunk_specs)["shuffle"]
+        out = _train_batch(st, vmap_width(st, chunk), states, stack(plasts), lrs, shuffle)
         n_real = min(chunk, R - start)
         outs.append(jax.tree_util.tree_map(partial(_first, n=n_real), out))
         if progress is not None:

@@ -36,16 +36,31 @@ class InitialState(NamedTuple):
     y_test: jnp.ndarray  # (n_test, K)
 
 
+@jax.jit
+def _keys_from_seeds(seeds: jnp.ndarray, task_seeds: jnp.ndarray) -> dict[str, jnp.ndarray]:
+    def one(seed, task_seed):
+        run_key = jr.PRNGKey(seed)
+        return {
+            "task": jr.PRNGKey(task_seed),
+            "student": jr.fold_in(run_key, STUDENT),
+            "shuffle": jr.fold_in(run_key, SHUFFLE),
+            "rule": jr.fold_in(run_key, RULE),
+        }
+
+    return jax.vmap(one)(seeds, task_seeds)
+
+
+def batch_run_keys(specs: list[RunSpec]) -> dict[str, jnp.ndarray]:
+    """Purpose-split PRNG keys of many runs, stacked (R, 2): ``task`` from ``task_seed``;
+    ``student``, ``shuffle`` and ``rule`` folded from ``seed``. One vectorised call."""
+    seeds = np.asarray([s.seed for s in specs])
+    task_seeds = np.asarray([s.effective_task_seed for s in specs])
+    return _keys_from_seeds(seeds, task_seeds)
+
+
 def run_keys(spec: RunSpec) -> dict[str, jnp.ndarray]:
-    """Purpose-split PRNG keys of a run (raw uint32 keys, stackable across runs)."""
-    task_key = jr.PRNGKey(spec.effective_task_seed)
-    run_key = jr.PRNGKey(spec.seed)
-    return {
-        "task": task_key,
-        "student": jr.fold_in(run_key, STUDENT),
-        "shuffle": jr.fold_in(run_key, SHUFFLE),
-        "rule": jr.fold_in(run_key, RULE),
-    }
+    """Purpose-split PRNG keys of one run (raw uint32 keys, stackable across runs)."""
+    return {k: v[0] for k, v in batch_run_keys([spec]).items()}
 
 
 def _weights(key, family: str, shape: tuple[int, int], scale, dtype) -> jnp.ndarray:

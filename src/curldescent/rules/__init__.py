@@ -37,9 +37,10 @@ def rule_from_spec(rule: RuleSpec, network: NetworkSpec, key: Any) -> LearningRu
     """Build the learning rule described by ``rule``. ``key`` draws random flip subsets and
     the feedback matrix (split by purpose, so the same key gives the same flips whatever
     the rule kind)."""
-    flip_key, feedback_key = jr.split(key)
     if rule.kind == "gradient":
         return Gradient()
+    needs_keys = rule.selection == "random" or rule.kind == "feedback_alignment"
+    flip_key, feedback_key = jr.split(key) if needs_keys else (None, None)  # eager splits cost ~ms
     k1, k2 = rule.flip_counts(network)
     flips = Curl.from_counts(
         network, k1, k2, selection=rule.selection, side=rule.side, key=flip_key
