@@ -8,6 +8,7 @@ A figure module ``curldescent.figures.figN`` defines:
   the profiles ``smoke``, ``quick`` and ``paper``;
 - ``compute(profile: str, out: Path, executor=None) -> xarray.Dataset``: runs (or resumes)
   the simulations/theory for a profile and returns the figure's data (stored under ``out``);
+  it sets ``data.attrs["n_runs"]`` to the number of simulated runs (0 for pure theory);
 - ``plot(data) -> matplotlib.figure.Figure``: draws from the data only, never simulates;
 - ``claims(data) -> list[Claim]``: the paper's statements checked against the data.
 
@@ -130,4 +131,6 @@ def run_figure(
     claims_path = out / f"{name}.claims.json"
     claims_path.write_text(json.dumps(_jsonable([asdict(c) for c in found]), indent=2))
     files["claims"] = str(claims_path)
-    return FigureResult(name, profile, files, found, time.time() - t0)
+    n_runs = data.attrs.get("n_runs")
+    extra = {"n_runs": None if n_runs is None else int(n_runs)}
+    return FigureResult(name, profile, files, found, time.time() - t0, extra)
