@@ -280,19 +280,45 @@ def demo(
     typer.echo(f"wrote {files['data']} and {files['png']}")
 
 
+WorkersOpt = Annotated[
+    int | None, typer.Option(help="Run sweeps on a local dask cluster of N worker processes.")
+]
+SchedulerOpt = Annotated[
+    str | None, typer.Option(help="Run sweeps on an existing dask scheduler (tcp://host:port).")
+]
+
+
+def _executor(workers: int | None, scheduler: str | None) -> Any:
+    if workers is not None and scheduler is not None:
+        raise SpecError("give either --workers or --scheduler, not both")
+    if workers is not None and workers < 1:
+        raise SpecError(f"--workers must be >= 1 (got {workers})")
+    if workers is None and scheduler is None:
+        return None
+    from curldescent.sweeps.executors import make_executor
+
+    return make_executor(workers=workers, scheduler=scheduler)
+
+
 def figure(
-    name: Annotated[str, typer.Argument(help="Figure name, e.g. fig1, fig2, figA.")],
+    name: Annotated[str, typer.Argument(help="Figure name: fig1 ... fig10, figA.")],
     profile: Annotated[
         Profile, typer.Option(help="smoke (seconds), quick (minutes), paper (full protocol).")
     ] = Profile.quick,
     out: Annotated[Path, typer.Option(help="Output folder.")] = Path("results"),
+    workers: WorkersOpt = None,
+    scheduler: SchedulerOpt = None,
 ) -> None:
     """Compute, plot and check one figure: writes NAME.png, NAME.pdf, NAME.nc, NAME.claims.json."""
-    from curldescent.figures.base import run_figure
+    from curldescent.figures.base import figure_module, run_figure
+    from curldescent.reproduce import check_output_folder
 
+    figure_module(name)  # unknown names fail before anything is written
     if out.exists() and not out.is_dir():
         raise SpecError(f"--out must be a folder (got the file {out})")
-    res = run_figure(name, profile=profile.value, out=out)
+    if (out / "reproduce.json").exists():  # a reproduce folder: same profile only
+        check_output_folder(out, profile.value)
+    res = run_figure(name, profile=profile.value, out=out, executor=_executor(workers, scheduler))
     counts: dict[str, int] = {}
     for c in res.claims:
         counts[c.verdict] = counts.get(c.verdict, 0) + 1
@@ -302,7 +328,45 @@ def figure(
     )
 
 
+def reproduce(
+    profile: Annotated[
+        Profile,
+        typer.Option(help="smoke (seconds), quick (~30 min on 2 cores), paper (full protocol)."),
+    ] = Profile.quick,
+    out: Annotated[
+        Path, typer.Option(help="Output folder for figures, data and index.html.")
+    ] = Path("results/reproduce"),
+    only: Annotated[
+        str | None, typer.Option(help="Comma-separated figure names, e.g. fig3,fig4.")
+    ] = None,
+    workers: WorkersOpt = None,
+    scheduler: SchedulerOpt = None,
+) -> None:
+    """Reproduce every figure and claim of the paper; write OUT/index.html."""
+    from curldescent.reproduce import parse_only
+    from curldescent.reproduce import reproduce as run
+
+    names = parse_only(only)
+    command = f"curldescent reproduce --profile {profile.value} --out {out}"
+    command += f" --only {only}" if only else ""
+    command += f" --workers {workers}" if workers else ""
+    command += f" --scheduler {scheduler}" if scheduler else ""
+    path, entries = run(
+        profile=profile.value,
+        out=out,
+        only=names,
+        executor=_executor(workers, scheduler),
+        command=command,
+        log=lambda m: typer.echo(m, err=True),
+    )
+    failed = [e.name for e in entries if e.error]
+    typer.echo(f"wrote {path}" + (f"; FAILED figures: {', '.join(failed)}" if failed else ""))
+    if failed:
+        raise typer.Exit(1)
+
+
 def register(app: typer.Typer) -> None:
     app.command()(train)
     app.command()(demo)
     app.command()(figure)
+    app.command()(reproduce)

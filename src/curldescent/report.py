@@ -1,0 +1,167 @@
+"""The self-contained HTML report of ``curldescent reproduce``: every figure (embedded as a
+PNG data URI) with the paper's caption, its claims table, the profile's reductions and
+the compute used next to the paper's, and a summary of verdicts at the top."""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+import os
+import platform
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import curldescent
+from curldescent.figures.base import VERDICTS, Claim
+
+_CSS = """
+body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2rem auto;max-width:1200px;color:#222;line-height:1.4}
+h1{margin-bottom:.2rem} .meta{color:#555;font-size:.9rem}
+.summary{display:flex;gap:1rem;margin:1rem 0}
+.pill{padding:.5rem 1rem;border-radius:.5rem;font-weight:600}
+.reproduced{background:#d4efdf;color:#145a32} .not-reproduced{background:#fadbd8;color:#78281f}
+.not-tested{background:#eaecee;color:#424949} .failed{background:#78281f;color:#fff}
+section{border-top:1px solid #ddd;padding-top:1rem;margin-top:2rem}
+.fig{display:flex;gap:1.5rem;align-items:flex-start;flex-wrap:wrap}
+.fig img{max-width:720px;width:100%;border:1px solid #eee}
+.caption{flex:1;min-width:260px;font-size:.9rem}
+table{border-collapse:collapse;width:100%;font-size:.85rem;margin-top:.8rem}
+th,td{border:1px solid #ddd;padding:.3rem .5rem;text-align:left;vertical-align:top}
+th{background:#f4f6f7} td.verdict{font-weight:600;white-space:nowrap}
+code{background:#f4f6f7;padding:.1rem .3rem;border-radius:.2rem}
+.error{background:#fadbd8;border:1px solid #78281f;padding:.6rem;border-radius:.3rem;white-space:pre-wrap}
+"""
+
+
+@dataclass
+class FigureEntry:
+    """What the report shows for one figure."""
+
+    name: str
+    caption: str = ""
+    paper_compute: str = ""
+    profile_note: str = ""
+    png: Path | None = None
+    claims: list[Claim] = field(default_factory=list)
+    n_runs: int | None = None
+    wall_time_s: float = 0.0
+    cpu_time_s: float = 0.0
+    error: str | None = None
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    if isinstance(value, list | tuple):
+        inner = ", ".join(_fmt(v) for v in value[:12])
+        return f"[{inner}{', …' if len(value) > 12 else ''}]"
+    if isinstance(value, dict):
+        return ", ".join(f"{k}: {_fmt(v)}" for k, v in value.items())
+    return str(value)
+
+
+def _duration(s: float) -> str:
+    if s < 120:
+        return f"{s:.1f} s"
+    if s < 7200:
+        return f"{s / 60:.1f} min"
+    return f"{s / 3600:.2f} h"
+
+
+def verdict_counts(entries: list[FigureEntry]) -> Counter:
+    counts: Counter = Counter({v: 0 for v in VERDICTS})
+    for e in entries:
+        counts.update(c.verdict for c in e.claims)
+    return counts
+
+
+def machine_description() -> str:
+    import jax
+
+    dev = jax.devices()[0]
+    return (
+        f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+        f"{platform.system()} {platform.release()}; JAX {jax.__version__} on {dev.device_kind} ({jax.default_backend()})"
+    )
+
+
+def _claims_table(claims: list[Claim]) -> str:
+    if not claims:
+        return "<p><em>No claims.</em></p>"
+    rows = []
+    for c in claims:
+        unc = "" if c.uncertainty is None else f" ± {html.escape(_fmt(c.uncertainty))}"
+        cls = c.verdict.replace(" ", "-")
+        rows.append(
+            f"<tr><td>{html.escape(c.claim)}</td><td>{html.escape(_fmt(c.value))}{unc}</td>"
+            f"<td class='verdict {cls}'>{html.escape(c.verdict)}</td><td>{html.escape(c.detail)}</td></tr>"
+        )
+    return (
+        "<table class='claims'><thead><tr><th>paper statement</th><th>measured</th><th>verdict</th>"
+        "<th>how decided</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table>"
+    )
+
+
+def write_report(
+    out: str | Path, entries: list[FigureEntry], *, profile: str, command: str, wall_time_s: float
+) -> Path:
+    """Write ``out/index.html`` (self-contained: images are embedded) and return its path."""
+    out = Path(out)
+    counts = verdict_counts(entries)
+    failed = [e.name for e in entries if e.error]
+    parts = [
+        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
+        "<title>curldescent: reproduction of Curl Descent (NeurIPS 2025)</title>",
+        f"<style>{_CSS}</style></head><body>",
+        "<h1>Curl Descent — reproduction report</h1>",
+        "<p class='meta'>Ninou, Kadmon &amp; Cayco-Gajic, “Curl Descent: Non-Gradient Learning Dynamics with "
+        "Sign-Diverse Plasticity”, NeurIPS 2025. Every figure below was recomputed by "
+        f"<code>curldescent {html.escape(curldescent.__version__)}</code>; each claim was checked against the "
+        "recomputed data.</p>",
+        "<div class='summary'>",
+        f"<span class='pill reproduced' id='n-reproduced'>{counts['reproduced']} reproduced</span>",
+        f"<span class='pill not-reproduced' id='n-not-reproduced'>{counts['not reproduced']} not reproduced</span>",
+        f"<span class='pill not-tested' id='n-not-tested'>{counts['not tested']} not tested</span>",
+        (
+            f"<span class='pill failed'>{len(failed)} figure(s) failed: {html.escape(', '.join(failed))}</span>"
+            if failed
+            else ""
+        ),
+        "</div>",
+        f"<p class='meta'>Profile <b>{html.escape(profile)}</b> · {len(entries)} figures · total wall time "
+        f"{_duration(wall_time_s)} · machine: {html.escape(machine_description())} · "
+        f"{time.strftime('%Y-%m-%d %H:%M %Z')}</p>",
+        f"<p class='meta'>Rerun with: <code>{html.escape(command)}</code></p>",
+    ]
+    for e in entries:
+        parts.append(f"<section id='{html.escape(e.name)}'><h2>{html.escape(e.name)}</h2>")
+        if e.error:
+            parts.append(f"<div class='error'>This figure failed: {html.escape(e.error)}</div>")
+        parts.append("<div class='fig'>")
+        if e.png is not None and Path(e.png).exists():
+            data = base64.b64encode(Path(e.png).read_bytes()).decode()
+            parts.append(f"<img alt='{html.escape(e.name)}' src='data:image/png;base64,{data}'>")
+        cpu = _duration(e.cpu_time_s)
+        runs = "—" if e.n_runs is None else f"{e.n_runs:,}"
+        parts.append(
+            "<div class='caption'>"
+            f"<p><b>Paper caption.</b> {html.escape(e.caption)}</p>"
+            f"<p><b>Profile “{html.escape(profile)}”.</b> {html.escape(e.profile_note)}</p>"
+            f"<p><b>Compute.</b> {runs} runs; wall time {_duration(e.wall_time_s)}, CPU time {cpu}. "
+            f"Paper: {html.escape(e.paper_compute or 'not reported')}.</p></div></div>"
+        )
+        parts.append(_claims_table(e.claims))
+        parts.append("</section>")
+    parts.append("</body></html>")
+    path = out / "index.html"
+    tmp = out / ".index.html.tmp"
+    tmp.write_text("\n".join(parts), encoding="utf-8")
+    tmp.replace(path)
+    (out / "claims_summary.json").write_text(
+        json.dumps({**dict(counts), "failed_figures": failed}, indent=2)
+    )
+    return path

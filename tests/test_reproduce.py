@@ -1,0 +1,117 @@
+"""``curldescent reproduce``: the smoke-profile report, checked as a reader would see it."""
+
+import os
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from curldescent.cli.main import main
+from curldescent.figures.base import FIGURES
+from curldescent.reproduce import reproduce
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.fixture(scope="module")
+def smoke_report(tmp_path_factory):
+    out = tmp_path_factory.mktemp("reproduce")
+    path, entries = reproduce(profile="smoke", out=out, log=lambda m: None)
+    return out, path, entries
+
+
+def test_every_figure_ran_and_has_an_image_and_claims(smoke_report):
+    out, path, entries = smoke_report
+    assert [e.name for e in entries] == list(FIGURES)
+    for e in entries:
+        assert e.error is None, f"{e.name} failed: {e.error}"
+        with Image.open(out / f"{e.name}.png") as im:
+            im.verify()
+        with Image.open(out / f"{e.name}.png") as im:
+            assert im.size[0] > 200 and im.size[1] > 100
+        assert (out / f"{e.name}.claims.json").exists()
+        assert e.claims, f"{e.name} has no claims"
+
+
+def test_summary_counts_match_the_tables(smoke_report):
+    _, path, entries = smoke_report
+    text = path.read_text()
+    cells = re.findall(r"<td class='verdict [a-z-]+'>([a-z ]+)</td>", text)
+    assert len(cells) == sum(len(e.claims) for e in entries)
+    for verdict, slug in (
+        ("reproduced", "reproduced"),
+        ("not reproduced", "not-reproduced"),
+        ("not tested", "not-tested"),
+    ):
+        shown = int(re.search(rf"id='n-{slug}'>(\d+) ", text).group(1))
+        assert shown == cells.count(verdict)
+    assert text.count("<section") == len(entries) == text.count("<table class='claims'>")
+    assert "Rerun with" in text and "curldescent reproduce --profile smoke" in text
+
+
+@pytest.mark.skipif(
+    CHROMIUM is None and not os.environ.get("CI"),
+    reason="Debian chromium not installed (CI installs it)",
+)
+def test_report_loads_in_headless_chromium(smoke_report):
+    from playwright.sync_api import sync_playwright
+
+    _, path, entries = smoke_report
+    errors = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-sync",
+                "--disable-background-networking",
+                "--disable-component-update",
+            ],
+        )
+        page = browser.new_page()
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(Path(path).resolve().as_uri())
+        page.wait_for_load_state("load")
+        widths = page.eval_on_selector_all(
+            "img", "els => els.map(e => e.complete ? e.naturalWidth : -1)"
+        )
+        browser.close()
+    assert len(widths) == len(entries)
+    assert all(w > 0 for w in widths), widths
+    assert errors == []
+
+
+def _run(args, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main([str(a) for a in args])
+    return exc.value.code, capsys.readouterr().err
+
+
+def test_bad_input(tmp_path, capsys):
+    code, err = _run(
+        ["reproduce", "--profile", "smoke", "--only", "fig1,figZ", "--out", tmp_path / "a"], capsys
+    )
+    assert code == 2 and "unknown figure figZ" in err and "allowed:" in err
+    assert not (tmp_path / "a").exists()
+    blocker = tmp_path / "file.txt"
+    blocker.write_text("keep me")
+    code, err = _run(["reproduce", "--profile", "smoke", "--out", blocker], capsys)
+    assert code == 2 and "must be a folder" in err
+    code, err = _run(["reproduce", "--profile", "smoke", "--out", blocker / "sub"], capsys)
+    assert code == 2 and "cannot write to the output folder" in err
+    assert blocker.read_text() == "keep me"
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "reproduce.json").write_text('{"profile": "paper"}')
+    (other / "fig1.png").write_bytes(b"precious")
+    code, err = _run(["reproduce", "--profile", "smoke", "--out", other], capsys)
+    assert code == 2 and "holds a reproduction with profile 'paper'" in err
+    assert (other / "fig1.png").read_bytes() == b"precious"
+    code, err = _run(["reproduce", "--profile", "fast"], capsys)
+    assert code == 2 and "'fast' is not one of" in err
