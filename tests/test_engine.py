@@ -242,3 +242,26 @@ def test_custom_rule_objects_override_the_spec():
 def test_batch_requires_equal_shapes():
     with pytest.raises(SpecError, match="share"):
         simulate_batch([_spec(M=10), _spec(M=11)])
+
+
+def test_renormalisation_stays_exact_when_updates_are_large():
+    """Regression: at c = 0.01 (M = 2, N = 217) full-batch updates are as large as the weights;
+    an algebraic norm shortcut let ||W1|| drift to 338 and NaN by epoch ~1950 (seed 1)."""
+    M, N = sizes_for_c(0.01)
+    spec = preset_spec("fig4a").replace(
+        **{
+            "network.M": M,
+            "network.N": N,
+            "train.epochs": 2000,
+            "train.n_checkpoints": 10,
+            "seed": 1,
+        }
+    )
+    from curldescent.engine import initial_states
+
+    states, _ = initial_states([spec])
+    res = simulate(spec)
+    assert not res.diverged[0]
+    assert np.linalg.norm(res.final_W1[0]) == pytest.approx(
+        float(np.linalg.norm(states.params.W1[0])), rel=1e-12
+    )
