@@ -86,30 +86,9 @@ def data_only(ds: xr.Dataset) -> xr.Dataset:
 
 
 @pytest.fixture(scope="module", autouse=True)
-def jax_compile_cache(request, tmp_path_factory):
-    """A persistent compilation cache for this module (restored afterwards)."""
-    import jax
-    from jax.experimental.compilation_cache import compilation_cache as cc
-
-    cache = getattr(request.config, "cache", None)
-    path = (
-        cache.mkdir("curldescent_jax_cache")
-        if cache is not None
-        else tmp_path_factory.mktemp("jaxcache")
-    )
-    keys = {
-        "jax_compilation_cache_dir": str(path),
-        "jax_persistent_cache_min_compile_time_secs": 0.0,
-        "jax_persistent_cache_min_entry_size_bytes": 0,
-    }
-    old = {k: getattr(jax.config, k) for k in keys}
-    for k, v in keys.items():
-        jax.config.update(k, v)
-    cc.reset_cache()
-    yield path
-    for k, v in old.items():
-        jax.config.update(k, v)
-    cc.reset_cache()
+def _compile_cache(jax_compile_cache):
+    """Every test of this module uses the persistent compilation cache (tests/conftest.py)."""
+    return jax_compile_cache
 
 
 @pytest.fixture(scope="module")

@@ -63,33 +63,6 @@ def markers(store: Path) -> dict[str, bytes]:
 
 
 @pytest.fixture(scope="module")
-def jax_compile_cache(request, tmp_path_factory):
-    """A persistent compilation cache shared with the workers and subprocesses."""
-    import jax
-    from jax.experimental.compilation_cache import compilation_cache as cc
-
-    cache = getattr(request.config, "cache", None)
-    path = (
-        cache.mkdir("curldescent_jax_cache")
-        if cache is not None
-        else tmp_path_factory.mktemp("jaxcache")
-    )
-    keys = {
-        "jax_compilation_cache_dir": str(path),
-        "jax_persistent_cache_min_compile_time_secs": 0.0,
-        "jax_persistent_cache_min_entry_size_bytes": 0,
-    }
-    old = {k: getattr(jax.config, k) for k in keys}
-    for k, v in keys.items():
-        jax.config.update(k, v)
-    cc.reset_cache()
-    yield path
-    for k, v in old.items():
-        jax.config.update(k, v)
-    cc.reset_cache()
-
-
-@pytest.fixture(scope="module")
 def reference(jax_compile_cache, tmp_path_factory) -> xr.Dataset:
     return run_sweep(
         small_sweep(), tmp_path_factory.mktemp("ref") / "s.zarr", progress=False
