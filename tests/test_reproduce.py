@@ -18,8 +18,32 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 @pytest.fixture(scope="module")
 def smoke_report(tmp_path_factory):
     out = tmp_path_factory.mktemp("reproduce")
-    path, entries = reproduce(profile="smoke", out=out, log=lambda m: None)
+    lines: list[str] = []
+    path, entries = reproduce(profile="smoke", out=out, jobs=2, log=lines.append)
+    assert any(f"[{len(FIGURES)}/{len(FIGURES)} figures" in m for m in lines), lines
     return out, path, entries
+
+
+def test_figures_in_parallel_processes_equal_figures_run_here(tmp_path):
+    """Scheduling never changes results: the same figures run in two spawned processes
+    and here, one after another, give identical claims and data."""
+    import json
+
+    import xarray as xr
+
+    names = ["fig1", "figA"]
+    outs = {jobs: tmp_path / f"jobs{jobs}" for jobs in (1, 2)}
+    for jobs, out in outs.items():
+        _, entries = reproduce(profile="smoke", out=out, only=names, jobs=jobs, log=lambda m: None)
+        assert [e.name for e in entries] == names and not any(e.error for e in entries)
+    for name in names:
+        a, b = (json.loads((o / f"{name}.claims.json").read_text()) for o in outs.values())
+        assert a == b
+        with (
+            xr.open_dataset(outs[1] / f"{name}.nc") as da,
+            xr.open_dataset(outs[2] / f"{name}.nc") as db,
+        ):
+            xr.testing.assert_equal(da, db)  # values, dims, coords (attrs hold timings)
 
 
 def test_every_figure_ran_and_has_an_image_and_claims(smoke_report):
@@ -113,5 +137,9 @@ def test_bad_input(tmp_path, capsys):
     code, err = _run(["reproduce", "--profile", "smoke", "--out", other], capsys)
     assert code == 2 and "holds a reproduction with profile 'paper'" in err
     assert (other / "fig1.png").read_bytes() == b"precious"
+    code, err = _run(
+        ["reproduce", "--profile", "smoke", "--jobs", "0", "--out", tmp_path / "j"], capsys
+    )
+    assert code == 2 and "--jobs must be >= 1" in err and not (tmp_path / "j").exists()
     code, err = _run(["reproduce", "--profile", "fast"], capsys)
     assert code == 2 and "'fast' is not one of" in err

@@ -1,7 +1,11 @@
 """``curldescent reproduce``: run every figure pipeline and write the HTML report.
 
-Figures run one after another (each resumes its stored sweeps); a figure that fails is
-shown as a failure in the report and the others still run. Bad input (unknown figure
+Without an executor, figures run ``jobs`` at a time, each in its own freshly spawned,
+single-threaded process (default: one per CPU core), longest first; with an executor
+(``--workers`` / ``--scheduler``) they run one after another and spread their runs over it.
+Each figure resumes its stored sweeps, and its results depend only on its specs and seeds,
+never on how figures or runs were scheduled. A figure that fails is shown as a failure in
+the report and the others still run. Bad input (unknown figure
 names, an unwritable output folder, a folder holding a reproduction with another profile,
 a store from another spec) stops before anything existing is overwritten.
 """
@@ -9,10 +13,13 @@ a store from another spec) stops before anything existing is overwritten.
 from __future__ import annotations
 
 import json
+import multiprocessing
+import os
 import resource
 import time
 import traceback
 from collections.abc import Callable, Sequence
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +28,9 @@ from curldescent.report import FigureEntry, write_report
 from curldescent.specs import SpecError
 
 MARKER = "reproduce.json"
+#: the figures that take longest (quick profile, measured): started first so that the
+#: parallel jobs finish together.
+LONGEST_FIRST = ("fig3", "fig5", "fig4", "fig10", "fig8", "fig6", "fig2", "fig1")
 
 
 def _cpu_seconds() -> float:
@@ -69,61 +79,121 @@ def parse_only(only: str | None) -> list[str]:
     return names
 
 
+def default_jobs(n_figures: int) -> int:
+    """One figure process per CPU core available to us, at most one per figure."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(cores, n_figures))
+
+
+def run_entry(name: str, profile: str, out: Path, executor: Any = None) -> FigureEntry:
+    """Run one figure and describe it for the report (failures are caught and recorded)."""
+    mod = figure_module(name)
+    entry = FigureEntry(
+        name=name,
+        caption=getattr(mod, "CAPTION", ""),
+        paper_compute=getattr(mod, "PAPER_COMPUTE", ""),
+        profile_note=getattr(mod, "PROFILES", {}).get(profile, ""),
+    )
+    t0, c0 = time.time(), _cpu_seconds()
+    try:
+        res = run_figure(name, profile=profile, out=out, executor=executor)
+        entry.png = Path(res.files["png"])
+        entry.claims = res.claims
+        entry.n_runs = res.extra.get("n_runs")
+    except SpecError:
+        raise
+    except Exception as exc:  # a failing figure is reported, the others still run
+        entry.error = f"{type(exc).__name__}: {exc}"
+        (out / f"{name}.error.txt").write_text(traceback.format_exc())
+    entry.wall_time_s, entry.cpu_time_s = time.time() - t0, _cpu_seconds() - c0
+    return entry
+
+
+def _run_entry_in_worker(name: str, profile: str, out: Path) -> FigureEntry:
+    """Entry point of a spawned figure process: runtime settings first, then the figure."""
+    from curldescent.runtime import configure_runtime
+
+    configure_runtime()
+    return run_entry(name, profile, out)
+
+
+def _summary(entry: FigureEntry) -> str:
+    if entry.error:
+        return f"{entry.name} FAILED: {entry.error}"
+    verdicts = ", ".join(
+        f"{sum(c.verdict == v for c in entry.claims)} {v}"
+        for v in ("reproduced", "not reproduced", "not tested")
+    )
+    runs = f", {entry.n_runs} runs" if entry.n_runs else ""
+    return f"{entry.name}: {verdicts} [{entry.wall_time_s:.0f} s{runs}]"
+
+
 def reproduce(
     *,
     profile: str = "quick",
     out: str | Path = "results/reproduce",
     only: Sequence[str] | None = None,
     executor: Any = None,
+    jobs: int | None = None,
     command: str | None = None,
     log: Callable[[str], None] = print,
 ) -> tuple[Path, list[FigureEntry]]:
     """Run the figure pipelines of ``only`` (default: all) and write ``out/index.html``.
 
-    Returns the report's path and one entry per figure (``entry.error`` is set for a
-    figure that failed)."""
+    Args:
+        executor: spread each figure's runs over it (figures then run one at a time).
+        jobs: without an executor, how many figures run at once, each in a spawned
+            process (default :func:`default_jobs`); 1 runs them here, one after another.
+
+    Returns the report's path and one entry per figure, in the order asked for
+    (``entry.error`` is set for a figure that failed)."""
     if profile not in PROFILE_NAMES:
         raise SpecError(f"unknown profile {profile!r}; allowed: {', '.join(PROFILE_NAMES)}")
     names = list(only) if only else list(FIGURES)
     parse_only(",".join(names))
+    if jobs is not None and jobs < 1:
+        raise SpecError(f"jobs must be >= 1 (got {jobs})")
     out = Path(out)
     check_output_folder(out, profile)
     if command is None:
         command = f"curldescent reproduce --profile {profile} --out {out}"
         command += f" --only {','.join(names)}" if only else ""
     (out / MARKER).write_text(json.dumps({"profile": profile, "figures": names}))
-    entries: list[FigureEntry] = []
+    jobs = 1 if executor is not None else (jobs or default_jobs(len(names)))
     t_start = time.time()
-    for i, name in enumerate(names):
-        mod = figure_module(name)
+    done: dict[str, FigureEntry] = {}
+
+    def progress(entry: FigureEntry, running: Sequence[str] = ()) -> None:
+        done[entry.name] = entry
         elapsed = time.time() - t_start
-        eta = "" if i == 0 else f", ETA {elapsed / i * (len(names) - i) / 60:.1f} min"
-        log(f"[{i + 1}/{len(names)}] {name} ({profile}) — elapsed {elapsed / 60:.1f} min{eta}")
-        entry = FigureEntry(
-            name=name,
-            caption=getattr(mod, "CAPTION", ""),
-            paper_compute=getattr(mod, "PAPER_COMPUTE", ""),
-            profile_note=getattr(mod, "PROFILES", {}).get(profile, ""),
+        left = len(names) - len(done)
+        eta = f", ETA ~{elapsed / len(done) * left / 60:.1f} min" if left else ""
+        runs = sum(e.n_runs or 0 for e in done.values())
+        now = f"; running: {', '.join(running)}" if running else ""
+        log(
+            f"[{len(done)}/{len(names)} figures, {runs} runs done, {elapsed / 60:.1f} min{eta}] "
+            f"{_summary(entry)}{now}"
         )
-        t0, c0 = time.time(), _cpu_seconds()
-        try:
-            res = run_figure(name, profile=profile, out=out, executor=executor)
-            entry.png = Path(res.files["png"])
-            entry.claims = res.claims
-            entry.n_runs = res.extra.get("n_runs")
-        except SpecError:
-            raise
-        except Exception as exc:  # a failing figure is reported, the others still run
-            entry.error = f"{type(exc).__name__}: {exc}"
-            (out / f"{name}.error.txt").write_text(traceback.format_exc())
-            log(f"    {name} FAILED: {entry.error}")
-        entry.wall_time_s, entry.cpu_time_s = time.time() - t0, _cpu_seconds() - c0
-        entries.append(entry)
-        verdicts = ", ".join(
-            f"{sum(c.verdict == v for c in entry.claims)} {v}"
-            for v in ("reproduced", "not reproduced", "not tested")
-        )
-        log(f"    {name}: {verdicts} [{entry.wall_time_s:.0f} s]")
+
+    if jobs == 1:
+        for name in names:
+            log(f"{name} ({profile}) ...")
+            progress(run_entry(name, profile, out, executor))
+    else:
+        order = sorted(names, key=lambda n: LONGEST_FIRST.index(n) if n in LONGEST_FIRST else 99)
+        spawn = multiprocessing.get_context("spawn")  # never fork after JAX started threads
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=spawn) as pool:
+            futures = {pool.submit(_run_entry_in_worker, n, profile, out): n for n in order}
+            log(f"{len(names)} figures ({profile}), {jobs} at a time in separate processes")
+            pending = set(futures)
+            while pending:
+                finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for fut in finished:
+                    progress(fut.result(), sorted(futures[f] for f in pending if f.running()))
+    entries = [done[n] for n in names]
     path = write_report(
         out, entries, profile=profile, command=command, wall_time_s=time.time() - t_start
     )

@@ -341,6 +341,13 @@ def reproduce(
     ] = None,
     workers: WorkersOpt = None,
     scheduler: SchedulerOpt = None,
+    jobs: Annotated[
+        int | None,
+        typer.Option(
+            help="Figures run at once, each in its own process (default: one per CPU core); "
+            "ignored with --workers/--scheduler, where figures run one at a time."
+        ),
+    ] = None,
 ) -> None:
     """Reproduce every figure and claim of the paper; write OUT/index.html."""
     from curldescent.reproduce import parse_only
@@ -351,11 +358,15 @@ def reproduce(
     command += f" --only {only}" if only else ""
     command += f" --workers {workers}" if workers else ""
     command += f" --scheduler {scheduler}" if scheduler else ""
+    command += f" --jobs {jobs}" if jobs else ""
+    if jobs is not None and jobs < 1:
+        raise SpecError(f"--jobs must be >= 1 (got {jobs})")
     path, entries = run(
         profile=profile.value,
         out=out,
         only=names,
         executor=_executor(workers, scheduler),
+        jobs=jobs,
         command=command,
         log=lambda m: typer.echo(m, err=True),
     )

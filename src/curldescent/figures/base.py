@@ -32,7 +32,15 @@ VERDICTS = ("reproduced", "not reproduced", "not tested")
 FIGURES: dict[str, str] = {
     "fig1": "curldescent.figures.fig1",
     "fig2": "curldescent.figures.fig2",
+    "fig3": "curldescent.figures.fig3",
+    "fig4": "curldescent.figures.fig4",
     "figA": "curldescent.figures.figA",
+    "fig5": "curldescent.figures.fig5",
+    "fig6": "curldescent.figures.fig6",
+    "fig7": "curldescent.figures.fig7",
+    "fig8": "curldescent.figures.fig8",
+    "fig9": "curldescent.figures.fig9",
+    "fig10": "curldescent.figures.fig10",
 }
 PROFILE_NAMES = ("smoke", "quick", "paper")
 

@@ -1,0 +1,660 @@
+r"""Figure 3: hidden-layer curl terms lead to chaos (Section 5), with a Lyapunov certificate
+and the discrete map set against its continuous-time flow.
+
+Linear student–teacher networks with M + N = 220 and a fraction :math:`\alpha_h` of the
+hidden layer's inputs obeying the flipped rule (eq. 5, :math:`D_2 = I`):
+
+* **(a)** mean over seeds of :math:`\log_{10}(\text{test error} + 10^{-15})` at the last
+  checkpoint over (c, α_h) (batch 10, random start), with the analytic boundary
+  :math:`c_{crit}(\alpha_h)` (:mod:`curldescent.theory.edges`) and an inset on c ∈ [0.1, 0.7];
+* **(b)** the order parameter q (eq. 15, last window recorded every epoch) against α_h at
+  three c and against c at three α_h, full batch, from the normalised teacher with 1e-10
+  added to W2; dashed: the analytic transitions;
+* **(c, d)** an example in the unstable regime (c = 0.8, α_h = 0.6): weights over learning,
+  weight autocorrelations, and (inset) the trajectory on its first two principal components;
+* **(e)** beyond the paper: the largest Lyapunov exponent of the learning map of (a)
+  (batch 10), continued from each run's final weights (tangent dynamics by JVPs, renormalised
+  every epoch), with the boundary; crosses where q over the same continuation exceeds
+  ``Q_CHAOS``;
+* **(f–h)** beyond the paper: on the slice c = 62/157 with the start of (b), the discrete
+  full-batch map at lr = 0.1 (the map of b), the minibatch map (batch 10, the map of a) and
+  the continuous-time flow (:mod:`curldescent.analysis.flow`, adaptive Tsit5) from identical
+  starts: final error, q, exact cycles of the full-batch map (continued past the run's end),
+  and error curves. Exact period-2 cycles with error ~30 appear in the full-batch map after
+  ~10⁴ epochs at moderate α_h; the flow and the minibatch map fluctuate chaotically there.
+
+The sweeps run through :mod:`curldescent.sweeps` (zarr stores under ``out/fig3-data``,
+resumable, any executor); Lyapunov exponents, cycles, the flow and the example are cached
+there as netCDF.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import xarray as xr
+
+from curldescent.figures import _linear_phase as lp
+from curldescent.figures.base import Claim, verdict
+
+LAYER = "hidden"
+CAPTION = (
+    "Hidden layer curl terms lead to chaos. a) Mean over seeds of log10(test error + 1e-15) at the last "
+    "checkpoint against the compression ratio c and the fraction alpha_h of rule-flipped inputs (batch 10); black: "
+    "analytic stability boundary; inset: c in [0.1, 0.7]. b) Order parameter q (mean over seeds) against alpha_h "
+    "(three c) and c (three alpha_h), full batch from the teacher; dashed: analytic transitions. c) Example weight "
+    "dynamics in the unstable regime (c = 0.8, alpha_h = 0.6). d) Weight autocorrelations; inset: trajectory on its "
+    "first two principal components. Beyond the paper: e) largest Lyapunov exponent of the learning map of (a); "
+    "f-h) discrete maps (full batch lr 0.1; batch 10) against the continuous-time flow from the start of (b) on the "
+    "slice c = 62/157 (red squares: runs in exact period-2 cycles)."
+)
+PAPER_COMPUTE = "4 hours on 500 CPUs (local cluster), i.e. about 2,000 CPU-hours"
+PROFILES = {
+    "smoke": "tests only: M + N = 24, one c (= 1), alpha_h in {0, 0.5, 1}, 2 seeds, 40-60 epochs; Lyapunov 20 "
+    "epochs; flow over 6 time units; no batch-10 slice scheme",
+    "quick": "(a) 6 c in [0.1, 3] x 6 alpha_h x 2 seeds x 1,000 epochs (paper: 20 c in [0.1, 100] x 21 x 10 seeds x "
+    "1e5 epochs); (b) 6 alpha_h at the paper's three c and 6 c in [0.1, 3] at the three alpha_h, 2 seeds, 3,000 "
+    "epochs, q over the last 300 (paper: 21 alpha_h, 20 c, 10 seeds, 1e5 epochs, last 1000); example 1,000 epochs; "
+    "Lyapunov at 3 c x 6 alpha_h x 2 seeds over 300 epochs; slice 6 alpha_h x 2 seeds x 10,000 epochs",
+    "paper": "the protocol (PROTOCOL.md): (a) c = logspace(-1, 2, 20), alpha_h = linspace(0, 1, 21), 10 seeds, batch "
+    "10, 1e5 epochs, 100 log-spaced checkpoints; (b) full batch, c in {50/169, 62/157, 73/146} x 21 alpha_h and 20 c x "
+    "alpha_h in {0.4, 0.5, 0.6}, 10 seeds, 1e5 epochs, q over the last 1000; example 1e5 epochs; Lyapunov on the grid of "
+    "(a), 3 seeds, 2,000 epochs after 200 of alignment (its tangent map costs ~10 forward epochs); exact cycles of every run of (b) top; slice 21 alpha_h x 3 "
+    "seeds x 1e5 epochs",
+}
+
+C_B = (50 / 169, 62 / 157, 73 / 146)
+
+_PAPER_C = tuple(np.logspace(-1, 2, 20).tolist())
+_PAPER_A = tuple(np.linspace(0, 1, 21).round(10).tolist())
+_SETTINGS: dict[str, dict[str, Any]] = {
+    "smoke": {
+        "total": 24,
+        "a": {
+            "c": (1.0,),
+            "alpha": (0.0, 0.5, 1.0),
+            "seeds": (0, 1),
+            "epochs": 40,
+            "n_checkpoints": 8,
+        },
+        "b": {
+            "c_alpha": (1.0,),
+            "alpha": (0.0, 0.5, 1.0),
+            "c": (1.0,),
+            "alpha_c": (0.5,),
+            "seeds": (0, 1),
+            "epochs": 60,
+            "window": 20,
+            "n_checkpoints": 8,
+            "chunk": 2,
+            "cycles": False,
+        },
+        "example": {"c": 1.0, "alpha": 0.5, "seed": 0, "epochs": 40, "segment": 20, "stride": 1},
+        "lyap": {"c": (1.0,), "seeds": (0,), "n_window": 10, "n_lyap": 20, "transient": 5},
+        "slice": {
+            "c": 1.0,
+            "alpha": (0.0, 0.5, 1.0),
+            "seeds": (0, 1),
+            "epochs": 60,
+            "window": 20,
+            "methods": ("map_full_batch", "flow"),
+        },
+    },
+    "quick": {
+        "total": 220,
+        "a": {
+            "c": (0.1, 0.18, 0.3, 0.5, 1.0, 3.0),
+            "alpha": (0.0, 0.2, 0.4, 0.6, 0.8, 1.0),
+            "seeds": (0, 1),
+            "epochs": 1000,
+            "n_checkpoints": 30,
+        },
+        "b": {
+            "c_alpha": C_B,
+            "alpha": (0.0, 0.2, 0.4, 0.6, 0.8, 1.0),
+            "c": (0.1,) + C_B + (1.0, 3.0),
+            "alpha_c": (0.4, 0.5, 0.6),
+            "seeds": (0, 1),
+            "epochs": 3000,
+            "window": 300,
+            "n_checkpoints": 30,
+            "chunk": 6,
+            "cycles": False,
+        },
+        "example": {"c": 0.8, "alpha": 0.6, "seed": 0, "epochs": 1000, "segment": 500, "stride": 1},
+        "lyap": {
+            "c": (0.18, 0.5, 3.0),
+            "seeds": (0, 1),
+            "n_window": 100,
+            "n_lyap": 300,
+            "transient": 50,
+        },
+        "slice": {
+            "c": 62 / 157,
+            "alpha": (0.0, 0.1, 0.3, 0.5, 0.7, 0.9),
+            "seeds": (0, 1),
+            "epochs": 10_000,
+            "window": 300,
+            "methods": ("map_full_batch", "map_batch_10", "flow"),
+        },
+    },
+    "paper": {
+        "total": 220,
+        "a": {
+            "c": _PAPER_C,
+            "alpha": _PAPER_A,
+            "seeds": tuple(range(10)),
+            "epochs": 100_000,
+            "n_checkpoints": 100,
+        },
+        "b": {
+            "c_alpha": C_B,
+            "alpha": _PAPER_A,
+            "c": _PAPER_C,
+            "alpha_c": (0.4, 0.5, 0.6),
+            "seeds": tuple(range(10)),
+            "epochs": 100_000,
+            "window": 1000,
+            "n_checkpoints": 100,
+            "chunk": None,
+            "cycles": True,
+        },
+        "example": {
+            "c": 0.8,
+            "alpha": 0.6,
+            "seed": 0,
+            "epochs": 100_000,
+            "segment": 10_000,
+            "stride": 10,
+        },
+        "lyap": {
+            "c": _PAPER_C,
+            "seeds": (0, 1, 2),
+            "n_window": 1000,
+            "n_lyap": 2000,
+            "transient": 200,
+        },
+        "slice": {
+            "c": 62 / 157,
+            "alpha": _PAPER_A,
+            "seeds": (0, 1, 2),
+            "epochs": 100_000,
+            "window": 1000,
+            "methods": ("map_full_batch", "map_batch_10", "flow"),
+        },
+    },
+}
+METHOD_LABELS = {
+    "map_full_batch": "map, full batch, lr 0.1",
+    "map_batch_10": "map, batch 10",
+    "flow": "continuous flow (diffrax)",
+}
+
+
+def settings(profile: str) -> dict[str, Any]:
+    """The grids and lengths of a profile (see :data:`PROFILES`)."""
+    return _SETTINGS[profile]
+
+
+def sweeps(profile: str) -> dict[str, Any]:
+    """The profile's sweeps: ``a`` (Fig. 3a), ``b_alpha`` and ``b_c`` (Fig. 3b) and, for the
+    slice (the Fig. 3b start at one c), ``slice_fb`` (full-batch map) and ``slice_b10``
+    (minibatch map, batch 10)."""
+    from curldescent.presets import preset_spec
+
+    g = settings(profile)
+    a, b, sl = g["a"], g["b"], g["slice"]
+    base_a = preset_spec(
+        "fig3a", **{"train.epochs": a["epochs"], "train.n_checkpoints": a["n_checkpoints"]}
+    )
+    base_b = preset_spec(
+        "fig3b",
+        **{
+            "train.epochs": b["epochs"],
+            "train.n_checkpoints": b["n_checkpoints"],
+            "train.final_window": b["window"],
+        },
+    )
+    base_sl = base_b.replace(**{"train.epochs": sl["epochs"], "train.final_window": sl["window"]})
+    total = g["total"]
+    out = {
+        "a": lp.grid_sweep(
+            f"fig3a-{profile}",
+            base_a,
+            LAYER,
+            a["c"],
+            a["alpha"],
+            a["seeds"],
+            total=total,
+            store_weights=True,
+            description="Fig. 3a: batch 10, random start",
+        ),
+        "b_alpha": lp.grid_sweep(
+            f"fig3b-alpha-{profile}",
+            base_b,
+            LAYER,
+            b["c_alpha"],
+            b["alpha"],
+            b["seeds"],
+            total=total,
+            store_weights=b["cycles"],
+            chunk_size=b["chunk"],
+            description="Fig. 3b top: full batch from the normalised teacher + 1e-10 on W2",
+        ),
+        "b_c": lp.grid_sweep(
+            f"fig3b-c-{profile}",
+            base_b,
+            LAYER,
+            b["c"],
+            b["alpha_c"],
+            b["seeds"],
+            total=total,
+            chunk_size=b["chunk"],
+            description="Fig. 3b bottom",
+        ),
+        "slice_fb": lp.grid_sweep(
+            f"fig3-slice-fb-{profile}",
+            base_sl,
+            LAYER,
+            [sl["c"]],
+            sl["alpha"],
+            sl["seeds"],
+            total=total,
+            store_weights=True,
+            description="slice: the full-batch map (lr 0.1) from the Fig. 3b start",
+        ),
+    }
+    if "map_batch_10" in sl["methods"]:
+        out["slice_b10"] = lp.grid_sweep(
+            f"fig3-slice-b10-{profile}",
+            base_sl.replace(**{"train.batch_size": 10}),
+            LAYER,
+            [sl["c"]],
+            sl["alpha"],
+            sl["seeds"],
+            total=total,
+            description="slice: the minibatch map (batch 10) from the Fig. 3b start",
+        )
+    return out
+
+
+def _register() -> None:
+    """Add the sweeps to :data:`curldescent.sweeps.SWEEPS` (``curldescent sweep fig3a-paper``)."""
+    from curldescent.sweeps import SWEEPS
+
+    names = {
+        "a": "fig3a",
+        "b_alpha": "fig3b-alpha",
+        "b_c": "fig3b-c",
+        "slice_fb": "fig3-slice-fb",
+        "slice_b10": "fig3-slice-b10",
+    }
+    for profile, g in _SETTINGS.items():
+        for key, name in names.items():
+            if key != "slice_b10" or "map_batch_10" in g["slice"]["methods"]:
+                SWEEPS.setdefault(f"{name}-{profile}", lambda p=profile, k=key: sweeps(p)[k])
+
+
+_register()
+
+
+def compute(profile: str, out: Path, executor: Any = None) -> xr.Dataset:
+    """Run (or resume) the sweeps, the map continuations (Lyapunov, q, cycles), the example
+    run and the flow slice of a profile; return the figure's data (panels prefixed ``a_``,
+    ``ba_``, ``bc_``, ``ex_``, ``ly_``, ``sl_``, ``bd_``)."""
+
+    g = settings(profile)
+    root = Path(out) / "fig3-data"
+    root.mkdir(parents=True, exist_ok=True)
+    sw = sweeps(profile)
+    times: dict[str, float] = {}
+
+    t0 = time.time()
+    a, store_a = lp.run_grid(sw["a"], root, executor)
+    lp.timing("sweep_a", t0, times)
+    t0 = time.time()
+    ba, store_ba = lp.run_grid(sw["b_alpha"], root, executor, curves=True)
+    bc, _ = lp.run_grid(sw["b_c"], root, executor)
+    lp.timing("sweeps_b", t0, times)
+
+    ex, ly = lp.example_and_lyapunov(
+        "fig3a", LAYER, profile, g, sw["a"], store_a, root, executor, times
+    )
+
+    parts = {}
+    if g["b"]["cycles"]:
+        t0 = time.time()
+        cyb = lp.cached(
+            root / f"cycles-b-{profile}.nc",
+            {"sweep": sw["b_alpha"].to_dict()},
+            lambda: lp.cycle_periods(
+                sw["b_alpha"], store_ba, g["b"]["c_alpha"], g["b"]["seeds"], executor
+            ),
+        )
+        parts["cy"] = cyb[["period"]]
+        lp.timing("cycles_b", t0, times)
+    sl = lp.scheme_slice(
+        profile,
+        sw["slice_fb"],
+        g["slice"]["seeds"],
+        root,
+        executor,
+        times,
+        other_maps={"map_batch_10": sw["slice_b10"]} if "slice_b10" in sw else None,
+    )
+
+    panels = {
+        "a": a,
+        "ba": ba.drop_vars(["test_error", "epoch"]),
+        "bc": bc,
+        "ex": ex,
+        "ly": ly,
+        "sl": sl,
+        **parts,
+    }
+    return lp.assemble(
+        "fig3",
+        LAYER,
+        profile,
+        g,
+        sw,
+        root,
+        times,
+        panels,
+        method_labels=METHOD_LABELS,
+        attrs={
+            "epochs_slice": g["slice"]["epochs"],
+            "epochs_a": g["a"]["epochs"],
+            "epochs_b": g["b"]["epochs"],
+            "window_b": g["b"]["window"],
+        },
+    )
+
+
+# ----------------------------------------------------------------------------- plot
+
+
+def plot(data: xr.Dataset):
+    """Panels a–h (see the module docstring); reads ``data`` only."""
+    fig, ax = lp.panel_grid("a b1 b2 / c d e / f g h")
+    bnd = lp.panel(data, "bd")
+
+    # (a) phase diagram
+    a = lp.panel(data, "a")
+    Z = lp.finite(a.final_log10_test_error).mean("seed")
+    vmax = max(0.0, float(np.nanmax(Z)))
+    lp.heatmap(
+        fig,
+        ax["a"],
+        a.c.values,
+        a.alpha.values,
+        Z.values,
+        label=r"$\log_{10}$(test error $+10^{-15}$)",
+        vmin=-15,
+        vmax=vmax,
+    )
+    lp.draw_boundary(ax["a"], bnd, LAYER)
+    lp.mark_diverged(ax["a"], a.c.values, a.alpha.values, a.diverged.values)
+    ax["a"].set(
+        xlabel="compression ratio $c=M/N$",
+        ylabel=r"flipped fraction $\alpha_h$",
+        ylim=(float(a.alpha.min()) - 0.05, float(a.alpha.max()) + 0.05),
+        xlim=(lp.edges(a.c.values, log=True)[0], lp.edges(a.c.values, log=True)[-1]),
+        title=f"a  final test error (mean of {a.sizes['seed']} seeds)",
+    )
+    ax["a"].legend(loc="lower right", fontsize=7, frameon=True)
+    zoom = a.c.values <= 0.7 + 1e-9
+    if zoom.sum() >= 2:
+        ins = ax["a"].inset_axes([0.56, 0.5, 0.42, 0.46])
+        lp.heatmap(
+            fig,
+            ins,
+            a.c.values[zoom],
+            a.alpha.values,
+            Z.values[zoom],
+            label="",
+            vmin=-15,
+            vmax=vmax,
+            colorbar=False,
+        )
+        lp.draw_boundary(ins, bnd, LAYER)
+        ins.set_xlim(
+            lp.edges(a.c.values[zoom], log=True)[0], lp.edges(a.c.values[zoom], log=True)[-1]
+        )
+        ins.set_ylim(float(a.alpha.min()) - 0.05, float(a.alpha.max()) + 0.05)
+        ins.set_xticks([0.1, 0.2, 0.4], ["0.1", "0.2", "0.4"])
+        ins.set_title(r"$c\in[0.1, 0.7]$", fontsize=7)
+        ins.tick_params(labelsize=6)
+        ins.grid(False)
+
+    # (b) q
+    ba = lp.panel(data, "ba")
+    bc = lp.panel(data, "bc")
+    floor = 1e-17
+    for _k, c in enumerate(ba.c.values):
+        q = ba.q.sel(c=c).clip(min=floor)
+        line = ax["b1"].errorbar(
+            ba.alpha.values,
+            q.mean("seed"),
+            yerr=lp.sem(q.values, axis=-1),
+            marker="o",
+            ms=3,
+            capsize=2,
+            label=f"c = {c:.3f}",
+        )
+        ac = lp.alpha_crit(LAYER, float(c))
+        if 0 < ac < 1:
+            ax["b1"].axvline(ac, ls="--", color=line[0].get_color(), lw=1)
+    if "cy_period" in data:
+        cy = lp.panel(data, "cy")
+        boxed = False
+        for c in cy.c.values:
+            two = (cy.period.sel(c=c) == 2).values
+            if two.any():
+                q = ba.q.sel(c=c, method="nearest").clip(min=floor).values
+                aa = np.broadcast_to(ba.alpha.values[:, None], q.shape)
+                ax["b1"].scatter(
+                    aa[two],
+                    q[two],
+                    marker="s",
+                    s=30,
+                    facecolors="none",
+                    edgecolors="r",
+                    zorder=5,
+                    label=None if boxed else "run in an exact period-2 cycle",
+                )
+                boxed = True
+    ax["b1"].set(
+        yscale="log",
+        xlabel=r"$\alpha_h$",
+        ylabel="order parameter $q$",
+        title="b  q against $\\alpha_h$ (full batch)",
+    )
+    ax["b1"].legend(fontsize=7)
+    for alpha in bc.alpha.values:
+        q = bc.q.sel(alpha=alpha).clip(min=floor)
+        line = ax["b2"].errorbar(
+            bc.c.values,
+            q.mean("seed"),
+            yerr=lp.sem(q.values, axis=-1),
+            marker="o",
+            ms=3,
+            capsize=2,
+            label=rf"$\alpha_h$ = {alpha:g}",
+        )
+        ax["b2"].axvline(lp.c_crit(float(alpha)), ls="--", color=line[0].get_color(), lw=1)
+    ax["b2"].set(xscale="log", yscale="log", xlabel="$c$", ylabel="$q$", title="q against $c$")
+    ax["b2"].legend(fontsize=7)
+
+    # (c, d) example
+    lp.example_panels(
+        ax["c"], ax["d"], data, r"$\alpha_h$", "d  weight autocorrelations (last segment)"
+    )
+
+    # (e) Lyapunov map
+    lp.lyapunov_panel(fig, ax["e"], lp.panel(data, "ly"), bnd, LAYER, r"$\alpha_h$", "e")
+
+    # (f-h) slice
+    lp.slice_panels(
+        (ax["f"], ax["g"], ax["h"]), lp.panel(data, "sl"), data.attrs, LAYER, r"$\alpha_h$"
+    )
+    return fig
+
+
+# ----------------------------------------------------------------------------- claims
+
+
+def claim_stability(data: xr.Dataset) -> Claim:
+    r"""(1) For α_h > 0: runs well inside the analytic stable region (c ≤ c_crit/1.25) reach
+    low test error (< ``LOW_ERROR``), runs well beyond it (c ≥ 1.5 c_crit) do not
+    (> ``HIGH_ERROR``), and q rises across the boundary (Fig. 3b, c sweep)."""
+    a = lp.panel(data, "a")
+    cc = np.array([lp.c_crit(al) for al in a.alpha.values])
+    c = a.c.values[:, None]
+    pos = (a.alpha.values > 0)[None, :]
+    inside = pos & (c <= cc[None, :] / 1.25)
+    beyond = pos & (c >= 1.5 * cc[None, :])
+    err = lp.failed_error(a.final_test_error.values)  # (c, alpha, seed); diverged = failed
+    f_in = (
+        np.mean(err[inside] < lp.LOW_ERROR, axis=0)
+        if inside.any()
+        else np.full(err.shape[-1], np.nan)
+    )
+    f_out = (
+        np.mean(err[beyond] > lp.HIGH_ERROR, axis=0)
+        if beyond.any()
+        else np.full(err.shape[-1], np.nan)
+    )
+    bc = lp.panel(data, "bc")
+    ccb = np.array([lp.c_crit(al) for al in bc.alpha.values])
+    q = bc.q.values  # (c, alpha, seed)
+    qin = q[(bc.c.values[:, None] < ccb[None, :])]
+    qout = q[(bc.c.values[:, None] > ccb[None, :])]
+    q_in = float(np.nanmedian(qin)) if qin.size else math.nan
+    q_out = float(np.nanmedian(qout)) if qout.size else math.nan
+    value = {
+        "fraction_low_error_inside": float(np.mean(f_in)) if inside.any() else math.nan,
+        "fraction_high_error_beyond": float(np.mean(f_out)) if beyond.any() else math.nan,
+        "median_q_inside": q_in,
+        "median_q_beyond": q_out,
+        "n_points_inside": int(inside.sum()),
+        "n_points_beyond": int(beyond.sum()),
+        "n_diverged_runs": int(np.sum(a.diverged.values)),
+    }
+    unc = {
+        "fraction_low_error_inside": float(lp.sem(f_in)),
+        "fraction_high_error_beyond": float(lp.sem(f_out)),
+    }
+    testable = inside.any() and beyond.any() and qin.size and qout.size
+    ok = (
+        bool(testable)
+        and np.mean(f_in) >= 0.9
+        and np.mean(f_out) >= 0.9
+        and q_out > max(lp.Q_CHAOS, 1e3 * q_in)
+    )
+    return Claim(
+        "Hidden-layer flips (alpha_h > 0): runs inside the analytic stable region reach low test error, runs well "
+        "beyond it do not, and the order parameter q rises across the boundary",
+        value,
+        verdict(ok) if testable else "not tested",
+        uncertainty=unc,
+        detail=f"fractions over runs at grid points with c <= c_crit/1.25 (error < {lp.LOW_ERROR:g}) and c >= 1.5 c_crit "
+        f"(error > {lp.HIGH_ERROR:g}); uncertainty: SEM over seeds; q: median over the c sweep of (b) either side of "
+        f"c_crit(alpha_h); 'rises' = beyond > max({lp.Q_CHAOS:g}, 1e3 x inside); reproduced if both fractions >= 0.9",
+    )
+
+
+def claim_boundary(data: xr.Dataset) -> Claim:
+    r"""(2) The simulated boundary per α_h (where the seed-mean log error crosses the midpoint
+    of its range along c) against the analytic c_crit(α_h)."""
+    a = lp.panel(data, "a")
+    rows = {}
+    logratios = []
+    for al in a.alpha.values:
+        if al <= 0:
+            continue
+        Y = lp.finite(
+            a.final_log10_test_error.sel(alpha=al)
+        ).values  # (c, seed); diverged runs left out
+        c_sim, err = lp.crossing_with_error(a.c.values, Y)
+        c_th = lp.c_crit(float(al))
+        rows[f"{al:g}"] = {"c_sim": c_sim, "log10_c_sim_sd": err, "c_crit": c_th}
+        if np.isfinite(c_sim) and np.isfinite(c_th) and c_th > 0:
+            logratios.append(abs(math.log10(c_sim / c_th)))
+    tested = [r for r in rows.values() if np.isfinite(r["c_sim"])]
+    if not tested:
+        return Claim(
+            "The simulated hidden-flip boundary matches the analytic c_crit(alpha_h)",
+            rows,
+            "not tested",
+            detail="no alpha with a transition on the c grid",
+        )
+    worst = float(max(logratios))
+    ok = worst <= math.log10(1.6)
+    return Claim(
+        "The simulated hidden-flip boundary (midpoint crossing of the mean log error along c) matches the analytic "
+        "c_crit(alpha_h)",
+        rows,
+        verdict(ok),
+        uncertainty={"max_abs_log10_ratio": worst},
+        detail="per alpha_h: c where the seed-mean log10 error crosses the midpoint of its range (log-linear "
+        "interpolation), bootstrap SD of log10 c_sim over seeds; reproduced if every |log10(c_sim/c_crit)| <= "
+        "log10(1.6) (about one step of the paper's c grid)",
+    )
+
+
+def claim_flow_chaos(data: xr.Dataset) -> Claim:
+    """Beyond the paper: the chaos beyond the hidden boundary belongs to the flow (q > Q_CHAOS
+    and high error in the flow beyond the boundary, convergence inside it)."""
+    sl = lp.panel(data, "sl")
+    c = float(data.attrs["slice_c"])
+    ac = lp.alpha_crit(LAYER, c)
+    al = sl.alpha.values
+    beyond = al > ac + 0.05
+    inside = al < ac - 0.05
+    q = sl.q.sel(scheme="flow").values
+    err = sl.final_log10_test_error.sel(scheme="flow").values
+    value = {
+        "alpha_crit": ac,
+        "fraction_flow_chaotic_beyond": float(
+            np.mean((q[beyond] > lp.Q_CHAOS) & (err[beyond] > np.log10(lp.HIGH_ERROR)))
+        )
+        if beyond.any()
+        else math.nan,
+        "fraction_flow_converged_inside": float(np.mean(err[inside] < np.log10(lp.LOW_ERROR)))
+        if inside.any()
+        else math.nan,
+        "median_q_flow_beyond": float(np.median(q[beyond])) if beyond.any() else math.nan,
+    }
+    text = (
+        "Beyond the paper: the hidden-flip chaos belongs to the continuous flow itself (it fluctuates with high "
+        "error beyond the boundary and converges inside it)"
+    )
+    if not (beyond.any() and inside.any()):
+        return Claim(text, value, "not tested", detail="the slice does not cross the boundary")
+    ok = (
+        value["fraction_flow_chaotic_beyond"] >= 0.8
+        and value["fraction_flow_converged_inside"] >= 0.8
+    )
+    return Claim(
+        text,
+        value,
+        verdict(ok),
+        detail=f"slice c = {c:.3f}: beyond = alpha > alpha_crit + 0.05, inside = alpha < alpha_crit - 0.05; "
+        f"chaotic = q > {lp.Q_CHAOS:g} and error > {lp.HIGH_ERROR:g}; reproduced if both fractions >= 0.8",
+    )
+
+
+def claims(data: xr.Dataset) -> list[Claim]:
+    """Claims (1), (2), (5) of issue 5 for hidden flips, and the discrete-vs-continuous checks."""
+    return [
+        claim_stability(data),
+        claim_boundary(data),
+        lp.claim_lyapunov(data, LAYER),
+        lp.claim_cycles(data, LAYER),
+        claim_flow_chaos(data),
+    ]

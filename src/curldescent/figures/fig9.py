@@ -1,0 +1,167 @@
+r"""Figure 9: readout-layer curl terms in tanh networks still reach low error although the
+solution manifold is unstable (Appendix C).
+
+One tanh network (authors' output convention) with M + N = 110 neurons, c = 1 (M = N = 55)
+and a fraction α_r = 0.6 of rule-flipped hidden neurons in the readout layer (D2), trained
+full batch on 250 examples (``preset_spec("fig8")``). Curl descent starts on the solution
+manifold, at the teacher plus 1e-15 added to every entry of W1 (float64); gradient descent
+starts from a random initialisation (same seed, so same teacher and data).
+
+a) train error and b) test error against epochs for both runs; c) the curl run's weight
+trajectory on its first two principal components (log-spaced checkpoints over the whole
+run: the excursion away from the manifold and back); d) example curl weights against
+epochs; e) weight autocorrelations over the final window (every epoch).
+
+Shares its example-run code with :mod:`curldescent.figures.fig7`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import xarray as xr
+
+from curldescent.analysis import principal_components
+from curldescent.figures.base import Claim, verdict
+from curldescent.figures.fig7 import (
+    COLORS,
+    compute_example,
+    example_specs,
+    plot_acf,
+    plot_errors,
+    plot_weights,
+    pooled,
+)
+
+CAPTION = (
+    "Readout-layer curl terms in tanh networks result in low error even when the solution manifold is unstable. "
+    "M + N = 110, c = 1, alpha_r = 0.6. a) Train error of curl descent started 1e-15 away from the solution manifold "
+    "(light purple) and of gradient descent from a random initialisation (dark purple). b) Same for the test error. "
+    "c) Curl weight trajectory on its first two principal components. d) Curl weights vs epoch. e) Weight "
+    "autocorrelations over the final window. Reduced profiles run fewer epochs (see PROFILES)."
+)
+PAPER_COMPUTE = "one run (part of the Fig. 8 sweep, 6 hours on 500 CPUs for the whole sweep)"
+SETTINGS = {
+    "smoke": {"epochs": 200, "window": 50, "n_train": 40},
+    "quick": {"epochs": 10_000, "window": 1000, "n_train": 250},
+    "paper": {"epochs": 100_000, "window": 2000, "n_train": 250},
+}
+PROFILES = {
+    "smoke": "200 epochs, N_train = 40 (tests only)",
+    "quick": "1e4 epochs (paper 1e5), final window of 1000 epochs",
+    "paper": "1e5 epochs, final window of 2000 epochs, full batch of 250 examples (the authors' protocol)",
+}
+C, ALPHA_R, PERTURBATION = 1.0, 0.6, 1e-15
+LABELS = {
+    "curl": "curl descent (start: manifold + 1e-15)",
+    "gradient": "gradient descent (random start)",
+}
+
+
+def compute(profile: str, out: Path, executor: Any = None) -> xr.Dataset:
+    """Simulate the two example runs (cached under ``out/fig9_runs``; ``executor`` unused)."""
+    s = SETTINGS[profile]
+    start = {"task.start": "teacher", "task.perturb_W1": PERTURBATION}
+    specs = example_specs("fig8", s, C, {"rule.alpha_readout": ALPHA_R, **start}, n_points=300)
+    ds, runs = compute_example(
+        "fig9", profile, s, specs, out, c=C, alpha_r=ALPHA_R, perturbation=PERTURBATION
+    )
+    # PCA over the whole run (log-spaced checkpoints): the excursion and the return
+    pca = principal_components(pooled(runs["curl"]), n_components=2)
+    ds["curl_pc_run"] = (
+        ("epoch", "pc"),
+        np.asarray(pca.projections),
+        {"long_name": "projection on principal components (whole run)", "units": "1"},
+    )
+    ds["curl_pc_run_ratio"] = (
+        ("pc",),
+        np.asarray(pca.explained_variance_ratio),
+        {"long_name": "explained variance ratio", "units": "1"},
+    )
+    return ds
+
+
+def plot(data: xr.Dataset):
+    import matplotlib.pyplot as plt
+    from matplotlib.colors import LogNorm
+
+    fig, axes = plt.subplots(2, 3, figsize=(13, 7.5))
+    a, b, c, d, e, f = axes.ravel()
+    plot_errors(a, data, LABELS, COLORS, "train", "a  train error")
+    plot_errors(b, data, LABELS, COLORS, "test", "b  test error")
+    pc = data.curl_pc_run.values
+    ep = np.maximum(data.epoch.values, 1)
+    sc = c.scatter(pc[:, 0], pc[:, 1], c=ep, norm=LogNorm(), s=6, cmap="viridis")
+    c.plot(pc[:, 0], pc[:, 1], color="0.6", lw=0.4)
+    c.plot(pc[0, 0], pc[0, 1], "k*", ms=9, label="start (manifold + 1e-15)")
+    c.legend(fontsize=7)
+    fig.colorbar(sc, ax=c, label="epoch")
+    r = data.curl_pc_run_ratio.values
+    c.set(
+        xlabel=f"PC 1 ({100 * r[0]:.0f}% var.)",
+        ylabel=f"PC 2 ({100 * r[1]:.0f}% var.)",
+        title="c  curl weight trajectory (PCA, whole run)",
+    )
+    plot_weights(d, data, "curl", window_only=False, title="d  curl descent weights")
+    plot_acf(
+        e, data, "curl", f"e  weight autocorrelations (curl, last {data.attrs['window']} epochs)"
+    )
+    f.set_visible(False)
+    s = excursion_summary(data)
+    fig.suptitle(
+        f"fig9 ({data.attrs['profile']}): tanh, M = N = {data.attrs['N']}, alpha_r = {data.attrs['alpha_r']}; curl test error "
+        f"{s['initial_test_error']:.1e} -> peak {s['peak_test_error']:.1e} (epoch {s['peak_epoch']:g}) -> final {s['final_test_error']:.1e}",
+        fontsize=10,
+    )
+    return fig
+
+
+def excursion_summary(data: xr.Dataset) -> dict[str, float]:
+    """Initial, peak and final test error of the curl run, and the gradient run's final error."""
+    te = data.curl_test_error.values
+    i = int(np.nanargmax(te))
+    return {
+        "initial_test_error": float(te[0]),
+        "peak_test_error": float(te[i]),
+        "peak_epoch": float(data.epoch.values[i]),
+        "final_test_error": float(te[-1]),
+        "min_after_peak": float(np.nanmin(te[i:])),
+        "gradient_final_test_error": float(data.gradient_test_error.values[-1]),
+    }
+
+
+def claims(data: xr.Dataset) -> list[Claim]:
+    s = excursion_summary(data)
+    leaves = s["peak_test_error"] > 1e6 * max(s["initial_test_error"], 1e-300)
+    returns = (
+        s["final_test_error"] < 0.1 * s["peak_test_error"]
+        and s["final_test_error"] < 10 * s["gradient_final_test_error"]
+    )
+    return [
+        Claim(
+            "Started 1e-15 from the solution manifold, curl descent (c = 1, alpha_r = 0.6) leaves it: the manifold is unstable",
+            s,
+            verdict(bool(leaves)),
+            detail="peak test error > 1e6 x the initial one",
+        ),
+        Claim(
+            "... and re-descends to low error (ascend then re-descend, as in linear networks, Fig. 9a-b)",
+            s,
+            verdict(bool(leaves and returns)),
+            detail=(
+                "low error = the level gradient descent reaches in the same setting: the final curl test error is "
+                "< 1/10 of its peak and < 10x the gradient run's final test error"
+            ),
+        ),
+        Claim(
+            "Gradient descent from a random initialisation reaches low error in the same setting",
+            {
+                "gradient_final_test_error": s["gradient_final_test_error"],
+                "curl_final_test_error": s["final_test_error"],
+            },
+            verdict(s["gradient_final_test_error"] < 1e-3),
+            detail="final test error of the gradient run < 1e-3",
+        ),
+    ]

@@ -1,0 +1,202 @@
+"""Fig. 5 (convergence speed, tanh): early stopping equals the engine's full run, the paired
+design holds in the stored data, censoring is explicit, caching resumes, and the claim
+logic decides as documented."""
+
+import json
+
+import numpy as np
+import pytest
+import xarray as xr
+
+from curldescent.analysis import convergence_epoch
+from curldescent.engine import simulate_batch
+from curldescent.figures import fig5
+from curldescent.figures._convergence import as_simulated, chunk_length
+from curldescent.figures.base import VERDICTS, run_figure
+from curldescent.specs import RunSpec
+
+
+@pytest.fixture(scope="module")
+def smoke(tmp_path_factory):
+    out = tmp_path_factory.mktemp("fig5")
+    res = run_figure("fig5", profile="smoke", out=out)
+    with xr.open_dataset(out / "fig5.nc") as ds:
+        data = ds.load()
+    return out, res, data
+
+
+def test_files_claims_and_labels(smoke):
+    out, res, data = smoke
+    for name in ("fig5.png", "fig5.pdf", "fig5.nc", "fig5.claims.json"):
+        assert (out / name).stat().st_size > 0
+    claims = json.loads((out / "fig5.claims.json").read_text())
+    texts = [c["claim"] for c in claims]
+    for tag in ("(1)", "(2)", "(3)", "(4)"):
+        assert any(t.startswith(tag) for t in texts)
+    assert any("beyond the paper" in t and "feedback alignment" in t for t in texts)
+    assert all(c["verdict"] in VERDICTS for c in claims)
+    for name in ("conv_c", "censored_d", "stat_e_p_ttest", "test_error_b", "conv_g"):
+        assert data[name].attrs.get("long_name"), name
+
+
+def test_paired_design_from_stored_data(smoke):
+    """Every seed's gradient and curl (and feedback-alignment) runs start from the same
+    teacher, data, initial weights and minibatch key; different seeds differ."""
+    _, _, data = smoke
+    for p in ("b", "c", "d", "e", "f"):
+        dig = data[f"init_digest_{p}"]
+        np.testing.assert_array_equal(dig.sel(rule="gradient").values, dig.sel(rule="curl").values)
+        init = data[f"init_test_error_{p}"]
+        np.testing.assert_array_equal(
+            init.sel(rule="gradient").values, init.sel(rule="curl").values
+        )
+        flat = dig.sel(rule="curl").values.reshape(-1, data.sizes["seed"])
+        for row in flat:
+            assert len(set(row)) == data.sizes["seed"]
+    dig = data.init_digest_g
+    for arm in data.arm.values:
+        np.testing.assert_array_equal(dig.sel(arm=arm).values, dig.sel(arm="gradient").values)
+
+
+def test_censoring_is_explicit(smoke):
+    _, _, data = smoke
+    for p in ("c", "d", "e", "f", "g"):
+        conv, cens, stop = (
+            data[f"conv_{p}"].values,
+            data[f"censored_{p}"].values,
+            data[f"stop_{p}"].values,
+        )
+        np.testing.assert_array_equal(np.isnan(conv), cens)
+        cap = float(data[f"epochs_{p}"])
+        diverged = data[f"diverged_{p}"].values
+        assert np.all(stop[cens & ~diverged] == cap)  # a censored run ran to the end
+        assert np.all(conv[~cens] <= stop[~cens])
+    assert data.censored_c.values.any() and (~data.censored_d.values).any()  # both kinds occur
+
+
+def test_resume_reads_the_cache(smoke):
+    out, _, data = smoke
+    again = fig5.compute("smoke", out)
+    assert again.attrs["computed_batches"] == 0 and again.attrs["batches"] > 0
+    xr.testing.assert_identical(again.drop_attrs(), data.drop_attrs())
+
+
+def test_early_stopping_equals_the_engine_and_gradient_is_curl_without_flips(smoke):
+    """The stored (early-stopped) runs equal the engine's full-length runs up to their stop,
+    with the same crossing epochs; kind = gradient and curl with zero flips are identical."""
+    _, _, data = smoke
+    runs = fig5.plan(fig5.SETUP, "smoke")
+    x = float(data.init_scale.values[0])
+    specs = {r: [runs["d"][(x, r, k)] for k in (0, 1)] for r in fig5.RULES}
+    thr = data.attrs["threshold"]
+    for r in fig5.RULES:
+        full = simulate_batch(specs[r])
+        ce = convergence_epoch(full.test_error, full.epochs, threshold=thr)
+        np.testing.assert_array_equal(ce.epoch, data.conv_d.sel(init_scale=x, rule=r).values[:2])
+        np.testing.assert_allclose(
+            full.test_error[:, 0],
+            data.init_test_error_d.sel(init_scale=x, rule=r).values[:2],
+            rtol=1e-12,
+        )
+        if r == "gradient":
+            curl0 = simulate_batch([as_simulated(s) for s in specs[r]])
+            assert (
+                specs[r][0].rule.kind == "gradient"
+                and as_simulated(specs[r][0]).rule.kind == "curl"
+            )
+            np.testing.assert_array_equal(curl0.test_error, full.test_error)
+            np.testing.assert_array_equal(curl0.final_W1, full.final_W1)
+
+
+def test_curves_run_to_the_end(smoke):
+    _, _, data = smoke
+    assert np.all(np.isfinite(data.test_error_b.values))
+    assert int(data.epoch_b.values[-1]) == fig5.SETTINGS["smoke"]["epochs"]
+
+
+# ------------------------------------------------------------------ pure logic (no simulation)
+
+
+@pytest.mark.parametrize(
+    ("n", "full", "expected"),
+    [(1, 32, 1), (32, 32, 32), (33, 32, 17), (40, 32, 20), (64, 32, 32), (65, 32, 22)],
+)
+def test_chunk_length_cuts_groups_into_near_equal_chunks(n, full, expected):
+    c = chunk_length(n, full)
+    assert c == expected and c <= full
+    assert -(-n // c) == -(-n // full)  # as many chunks as the engine's default would need
+
+
+def _row(**kw):
+    base = {
+        "n_train": 1000,
+        "n_used": 0.0,
+        "mean_diff": float("nan"),
+        "p_ttest": float("nan"),
+        "n_a_faster": 0.0,
+        "n_b_faster": 0.0,
+        "p_sign": 1.0,
+    }
+    base.update(kw)
+    return base
+
+
+def test_verdict_logic_on_synthetic_rows():
+    sig_t = _row(n_used=8.0, mean_diff=-500.0, p_ttest=1e-4, n_a_faster=8.0, p_sign=0.0078)
+    sig_sign = _row(n_used=0.0, n_a_faster=8.0, p_sign=2 * 0.5**8)  # GD censored in every pair
+    slow = _row(n_used=8.0, mean_diff=300.0, p_ttest=1e-3, n_b_faster=8.0, p_sign=0.0078)
+    weak = _row(n_used=0.0, n_a_faster=4.0, p_sign=0.125)  # 4 decided pairs cannot reach .01
+    assert fig5.curl_faster(sig_t) and fig5.curl_faster(sig_sign)
+    assert not fig5.curl_faster(slow) and fig5.testable(slow)
+    assert not fig5.testable(weak) and fig5.curl_ahead(weak)
+    assert fig5.all_faster_verdict([sig_t, sig_sign])[0] == "reproduced"
+    assert fig5.all_faster_verdict([sig_t, weak])[0] == "not tested"
+    assert fig5.all_faster_verdict([sig_t, weak, slow])[0] == "not reproduced"
+    assert fig5.all_faster_verdict([])[0] == "not tested"
+
+
+def test_paired_statistics_have_the_known_answer():
+    """8 seeds, curl crosses first in every pair by a noisy margin: t-test and sign test agree
+    with closed forms; a censored GD run counts as a curl win in the sign test."""
+    from scipy import stats
+
+    rng = np.random.default_rng(1)
+    gd = rng.uniform(2000, 4000, 8)
+    curl = gd - rng.uniform(200, 800, 8)
+    conv = np.stack([gd, curl])
+    cens = np.zeros_like(conv, bool)
+    c = fig5._paired(conv, cens, 1, 0, ("curl", "gradient"))
+    assert c.p_ttest == pytest.approx(stats.ttest_rel(curl, gd).pvalue)
+    assert c.n_a_faster == 8 and c.p_sign == pytest.approx(2 * 0.5**8)
+    conv[0, :3], cens[0, :3] = np.nan, True
+    c = fig5._paired(conv, cens, 1, 0, ("curl", "gradient"))
+    assert c.n_used == 5 and c.n_censored_b == 3 and c.n_a_faster == 8
+
+
+def test_teacher_claim_finds_the_critical_scale():
+    rows = [
+        {
+            "teacher_scale": 0.5,
+            "censored_gradient": 0,
+            "censored_curl": 0,
+            **_row(n_used=8.0, mean_diff=-900.0, p_ttest=1e-5, n_a_faster=8.0, p_sign=0.0078),
+        },
+        {
+            "teacher_scale": 3.0,
+            "censored_gradient": 8,
+            "censored_curl": 7,
+            **_row(n_a_faster=1.0, p_sign=1.0),
+        },
+    ]
+    c = fig5.teacher_claim(rows, 8)
+    assert c.verdict == "reproduced" and "between 0.5 and 3.0" in c.detail
+    rows[1]["censored_curl"] = 0
+    assert fig5.teacher_claim(rows, 8).verdict == "not reproduced"
+
+
+def test_gradient_specs_are_simulated_as_unflipped_curl():
+    spec = RunSpec().replace(**{"rule.kind": "gradient"})
+    sim = as_simulated(spec)
+    assert sim.rule.kind == "curl" and sim.rule.flip_counts(sim.network) == (0, 0)
+    curl = RunSpec().replace(**{"rule.kind": "curl", "rule.alpha_readout": 0.5})
+    assert as_simulated(curl) is curl

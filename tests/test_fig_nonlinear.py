@@ -1,0 +1,172 @@
+"""Figs. 6-10 (tanh phase diagrams, example runs, ReLU convergence): smoke profiles end to
+end, the data each figure's claims read, and the pure helpers on known answers."""
+
+import json
+
+import numpy as np
+import pytest
+import xarray as xr
+
+from curldescent.figures import _linear_phase as lp
+from curldescent.figures import fig5, fig6, fig7, fig8, fig9, fig10
+from curldescent.figures.base import VERDICTS, run_figure
+
+
+def _run(name, tmp_path_factory):
+    out = tmp_path_factory.mktemp(name)
+    res = run_figure(name, profile="smoke", out=out)
+    for ext in ("png", "pdf", "nc", "claims.json"):
+        assert (out / f"{name}.{ext}").stat().st_size > 0
+    claims = json.loads((out / f"{name}.claims.json").read_text())
+    assert claims and all(c["verdict"] in VERDICTS for c in claims)
+    with xr.open_dataset(out / f"{name}.nc") as ds:
+        return out, res, ds.load(), claims
+
+
+@pytest.mark.slow
+def test_fig10_relu_smoke(tmp_path_factory):
+    out, _, data, claims = _run("fig10", tmp_path_factory)
+    assert data.attrs["activation"] == "relu"
+    assert any(c["claim"].startswith("(5)") for c in claims)
+    for p in ("c", "d"):  # paired design: same teacher, data, init and minibatch key per seed
+        dig = data[f"init_digest_{p}"]
+        np.testing.assert_array_equal(dig.sel(rule="gradient").values, dig.sel(rule="curl").values)
+        np.testing.assert_array_equal(
+            np.isnan(data[f"conv_{p}"].values), data[f"censored_{p}"].values
+        )
+    assert "conv_g" not in data  # the beyond-the-paper comparison lives in Fig. 5
+
+
+@pytest.mark.slow
+def test_fig7_example_smoke(tmp_path_factory):
+    _, _, data, claims = _run("fig7", tmp_path_factory)
+    assert len(claims) == 2
+    np.testing.assert_allclose(data.curl_acf_mean.values[0], 1.0)
+    assert data.curl_pc.shape == (fig7.SETTINGS["smoke"]["window"], 2)
+    assert np.isfinite(float(data.curl_q)) and np.isfinite(float(data.gradient_q))
+    specs = json.loads(data.attrs["specs"])
+    assert (
+        specs["curl"]["rule"]["alpha_hidden"] == fig7.ALPHA_H
+        and specs["gradient"]["rule"]["kind"] == "gradient"
+    )
+    assert (specs["curl"]["network"]["M"], specs["curl"]["network"]["N"]) == (
+        48,
+        61,
+    )  # M + N = 110, c = 0.8
+    assert (
+        specs["curl"]["seed"] == specs["gradient"]["seed"]
+    )  # same teacher, data and initial weights
+
+
+@pytest.mark.slow
+def test_fig9_starts_on_the_manifold(tmp_path_factory):
+    _, _, data, claims = _run("fig9", tmp_path_factory)
+    assert len(claims) == 3
+    assert float(data.curl_test_error[0]) < 1e-20  # teacher + 1e-15 on W1: error ~ 1e-30
+    assert float(data.gradient_test_error[0]) > 1e-4  # random start
+    specs = json.loads(data.attrs["specs"])
+    assert (
+        specs["curl"]["task"]["start"] == "teacher" and specs["curl"]["task"]["perturb_W1"] == 1e-15
+    )
+    assert specs["curl"]["rule"]["alpha_readout"] == fig9.ALPHA_R
+    assert data.curl_pc_run.shape == (data.sizes["epoch"], 2)
+
+
+@pytest.mark.slow
+def test_fig6_fig8_phase_diagram_smoke(tmp_path_factory):
+    from curldescent.sweeps import SWEEPS, resolve_sweep
+
+    out, _, d6, c6 = _run("fig6", tmp_path_factory)
+    assert any(c["claim"].startswith("(6)") for c in c6)
+    main = lp.panel(d6, "main")
+    assert main.log10_error.dims == ("c", "alpha") and np.all(np.isfinite(main.log10_error.values))
+    assert "fig6-smoke" in SWEEPS and resolve_sweep("fig6-smoke") == fig6.sweeps("smoke")["main"]
+    again = fig6.compute("smoke", out)  # resumes from the stores
+    xr.testing.assert_allclose(again.drop_attrs(), d6.drop_attrs())
+    _, _, d8, c8 = _run("fig8", tmp_path_factory)
+    assert any(c["claim"].startswith("(7)") for c in c8)
+    b = lp.panel(d8, "b")
+    assert np.all(b.peak_log10_error.values >= lp.panel(d8, "a").log10_error.values.min() - 50)
+    assert "fig8-peak-smoke" in SWEEPS
+
+
+# ------------------------------------------------------------------ pure helpers (no simulation)
+
+
+def test_readout_boundary_along_alpha_finds_a_planted_step():
+    """Peak error at the floor up to alpha_r = 0.3 and high from 0.4: the crossing lies between
+    0.3 and 0.4 (linear interpolation along alpha_r), none where flat."""
+    alphas = np.linspace(0.0, 1.0, 11)
+    step = np.where(alphas > 0.35, -1.0, -15.0)
+    peak = np.stack([np.full(11, -15.0), step])[:, :, None] * np.ones((1, 1, 3))  # (c, alpha, seed)
+    da = xr.DataArray(
+        peak,
+        dims=("c", "alpha", "seed"),
+        coords={"c": [0.1, 1.0], "alpha": alphas, "seed": [0, 1, 2]},
+    )
+    b = fig8.alpha_boundary(da)
+    assert np.isnan(float(b.alpha_tanh.sel(c=0.1)))
+    assert 0.3 < float(b.alpha_tanh.sel(c=1.0)) < 0.4
+    assert float(b.alpha_tanh_sd.sel(c=1.0)) == pytest.approx(0.0, abs=1e-12)
+
+
+def test_tanh_boundary_finds_a_planted_step():
+    cs = np.geomspace(0.1, 10, 9)
+    alphas = np.array([0.0, 0.5])
+    step = np.where(cs[:, None] > 1.0, -1.0, -6.0) * np.ones((1, 3))  # (c, seed)
+    value = np.stack(
+        [np.full((9, 3), -6.0), step], axis=1
+    )  # alpha 0 flat, alpha 0.5 steps at c = 1
+    grid = xr.Dataset(
+        {"value": (("c", "alpha", "seed"), value)},
+        coords={"c": cs, "alpha": alphas, "seed": [0, 1, 2]},
+    )
+    b = fig6.tanh_boundary(grid)
+    assert np.isnan(float(b.c_tanh.sel(alpha=0.0)))
+    assert 0.8 < float(b.c_tanh.sel(alpha=0.5)) < 1.4
+
+
+def test_relu_speedup_counts_censored_runs_at_the_cap():
+    conv = np.array(
+        [[[1000.0, np.nan]], [[500.0, 250.0]]]
+    )  # (rule, n_train, seed) -> reorder below
+    data = xr.Dataset(
+        {
+            "conv_c": (("n_train", "rule", "seed"), conv.transpose(1, 0, 2)),
+            "censored_c": (("n_train", "rule", "seed"), np.isnan(conv.transpose(1, 0, 2))),
+            "epochs_c": ((), 2000),
+        },
+        coords={"n_train": [1000], "rule": list(fig5.RULES), "seed": [0, 1]},
+    )
+    s = fig10.speedup(data, "c")
+    expected = np.mean([np.log10(1000 / 500), np.log10(2000 / 250)])
+    assert float(s.sel(n_train=1000)) == pytest.approx(expected)
+
+
+def test_phase_panel_draws_only_finite_simulated_boundary_points():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    cs, alphas = np.array([0.1, 1.0, 10.0]), np.array([0.0, 0.5, 1.0])
+    p = xr.Dataset({"z": (("c", "alpha"), np.zeros((3, 3)))}, coords={"c": cs, "alpha": alphas})
+    fig, ax = plt.subplots()
+    x = np.array([np.nan, 0.5, 2.0])
+    fig6.phase_panel(
+        fig,
+        ax,
+        p,
+        "z",
+        lp.boundary("hidden"),
+        "hidden",
+        title="t",
+        label="z",
+        line={},
+        legend="lower left",
+        marks=(x, alphas, {"xerr": np.stack([0.1 * x, 0.2 * x])}),
+    )
+    (bars,) = ax.containers
+    np.testing.assert_array_equal(bars.lines[0].get_xdata(), [0.5, 2.0])
+    assert ax.get_ylabel() == r"flipped fraction $\alpha_h$"
+    plt.close(fig)
