@@ -69,6 +69,26 @@ def checkpoint_epochs(epochs: int, n_checkpoints: int = 100, final_window: int =
     return np.unique(np.concatenate([[0], grid, window, [epochs]]))
 
 
+def permutation(key, n: int) -> jnp.ndarray:
+    """Exactly ``jax.random.permutation(key, n)``, ~5x faster on the CPU.
+
+    JAX shuffles by stable key-value sorts on fresh 32-bit random keys; a key-value sort
+    costs ~380 us for n = 2000 on XLA:CPU, a one-operand sort of the packed
+    ``key << 32 | position`` (same order: ties keep their positions) ~67 us. The per-epoch
+    permutation was half of workload (c)'s time (benchmarks/README.md).
+    """
+    assert n < 2**32
+    x = jnp.arange(n)
+    pos = jnp.arange(n, dtype=jnp.uint64)
+    rounds = math.ceil(3 * math.log(max(1, n)) / math.log(np.iinfo(np.uint32).max))  # as JAX
+    for _ in range(rounds):
+        key, subkey = jr.split(key)
+        bits = jr.bits(subkey, (n,), jnp.uint32).astype(jnp.uint64)
+        order = jnp.sort((bits << 32) | pos) & 0xFFFFFFFF
+        x = x[order.astype(x.dtype)]
+    return x
+
+
 class Static(NamedTuple):
     """Everything that fixes shapes or code paths (hashable: the jit cache key)."""
 
@@ -208,18 +228,19 @@ def make_epoch(st: Static, init: InitialState, plast: Plasticity, lr, shuffle_ke
         weights = jnp.asarray(valid / counts)  # each row sums to one over its real examples
 
     def minibatch_epoch(params, epoch):
-        perm = jr.permutation(jr.fold_in(shuffle_key, epoch), n)
+        perm = permutation(jr.fold_in(shuffle_key, epoch), n)
         if padded:
-            idx = jnp.concatenate([perm, jnp.zeros(n_steps * B - n, perm.dtype)]).reshape(
-                n_steps, B
-            )
-            xs = (idx, weights)
-        else:
-            xs = (perm.reshape(n_steps, B), None)
+            perm = jnp.concatenate([perm, jnp.zeros(n_steps * B - n, perm.dtype)])
+        # one gather per epoch, then the scan slices contiguous (B, M) batches: per-step
+        # gathers cost ~20% of workload (c) (benchmarks/README.md)
+        xs = (
+            X[perm].reshape(n_steps, B, X.shape[1]),
+            Y[perm].reshape(n_steps, B, Y.shape[1]),
+            weights if padded else None,
+        )
 
         def body(p, batch):
-            idx_b, w_b = batch
-            xb, yb = X[idx_b], Y[idx_b]
+            xb, yb, w_b = batch
             if linear_fast:
                 return apply_G(p, _linear_G(p, xb, yb, w_b)), None
             return step(p, update_direction(net, plast, p, xb, yb, w_b)), None
@@ -301,14 +322,19 @@ def train_one(st: Static, init: InitialState, plast: Plasticity, lr, shuffle_key
 def vmap_width(st: Static, chunk: int) -> int:
     """How many runs of a chunk advance together (vectorised) inside the compiled program.
 
-    On the CPU, batching tiny nonlinear networks (e.g. the 100→10 tanh of Fig. 5) makes each
-    run ~3× slower (batched small matrix products vectorise badly), while linear networks
-    gain ~2× from 32-wide batches (``benchmarks/README.md``); nonlinear chunks therefore run
-    their runs one after another inside one program. Accelerators vectorise the whole chunk.
+    Measured on the CPU (training program alone, run-epochs/s, ``benchmarks/README.md``):
+    full-batch linear gains ~2x from 32-wide batches; minibatch linear 110x110 runs 1.7x
+    faster one run at a time (2,300 vs 1,390 at width 32: a run's weights stay in L2);
+    minibatch tanh 100->10 is fastest 8 wide (~460 vs ~320 at width 1, ~440 at 16), its
+    2000-example products (full batch, checkpoint errors) 1.5x slower 8 wide than 1 wide.
+    Accelerators vectorise the whole chunk. Results agree across widths to rounding
+    (~1e-15); equal widths give bitwise-equal runs.
     """
-    if jax.default_backend() == "cpu" and not st.network.is_linear:
-        return 1
-    return chunk
+    if jax.default_backend() != "cpu":
+        return chunk
+    if st.network.is_linear:
+        return chunk if st.full_batch else 1
+    return 1 if st.full_batch else min(chunk, 8)  # full-batch tanh: batched big products lose
 
 
 @partial(jax.jit, static_argnums=(0, 1))

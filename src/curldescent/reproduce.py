@@ -166,16 +166,16 @@ def reproduce(
     t_start = time.time()
     done: dict[str, FigureEntry] = {}
 
-    def progress(entry: FigureEntry, running: Sequence[str] = ()) -> None:
+    def progress(entry: FigureEntry) -> None:
         done[entry.name] = entry
         elapsed = time.time() - t_start
         left = len(names) - len(done)
         eta = f", ETA ~{elapsed / len(done) * left / 60:.1f} min" if left else ""
         runs = sum(e.n_runs or 0 for e in done.values())
-        now = f"; running: {', '.join(running)}" if running else ""
+        todo = f"; to do: {', '.join(n for n in names if n not in done)}" if left else ""
         log(
             f"[{len(done)}/{len(names)} figures, {runs} runs done, {elapsed / 60:.1f} min{eta}] "
-            f"{_summary(entry)}{now}"
+            f"{_summary(entry)}{todo}"
         )
 
     if jobs == 1:
@@ -192,7 +192,7 @@ def reproduce(
             while pending:
                 finished, pending = wait(pending, return_when=FIRST_COMPLETED)
                 for fut in finished:
-                    progress(fut.result(), sorted(futures[f] for f in pending if f.running()))
+                    progress(fut.result())
     entries = [done[n] for n in names]
     path = write_report(
         out, entries, profile=profile, command=command, wall_time_s=time.time() - t_start
