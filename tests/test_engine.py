@@ -142,6 +142,38 @@ def test_divergence_is_a_flag_not_an_exception():
     assert list(res.diverged) == [False, True]
     assert np.isfinite(res.test_error[0]).all()
     assert not np.isfinite(res.test_error[1, -1])
+    assert res.stop_epoch[0] == 20 and res.stop_epoch[1] < 20  # a diverged run stops there
+
+
+@pytest.mark.parametrize("activation", ["linear", "tanh"])
+@pytest.mark.parametrize("batch_size", [None, 10])
+def test_stop_below_ends_each_run_at_its_own_crossing(activation, batch_size):
+    """A run with ``train.stop_below`` is the full run, bit for bit, up to the first
+    checkpoint with test error below the threshold, and NaN after it; runs without a
+    threshold in the same batch are untouched."""
+    base = _spec(epochs=300, batch_size=batch_size, net={"activation": activation})
+    specs = [base.replace(seed=s) for s in range(4)]
+    full = simulate_batch(specs)
+    theta = float(np.median(full.test_error[:, len(full.epochs) // 3]))
+    stopped = [s.replace(**{"train.stop_below": theta}) for s in specs[:3]] + specs[3:]
+    res = simulate_batch(stopped)
+    for r in range(4):
+        below = np.flatnonzero(full.test_error[r] < theta)
+        if r == 3 or not below.size:  # no threshold, or never crossed: the whole run
+            np.testing.assert_array_equal(res.test_error[r], full.test_error[r])
+            assert res.stop_epoch[r] == full.epochs[-1]
+            continue
+        k = below[0]
+        assert res.stop_epoch[r] == full.epochs[k]
+        np.testing.assert_array_equal(res.test_error[r, : k + 1], full.test_error[r, : k + 1])
+        np.testing.assert_array_equal(res.train_error[r, : k + 1], full.train_error[r, : k + 1])
+        assert np.isnan(res.test_error[r, k + 1 :]).all()
+    assert (res.stop_epoch[:3] < full.epochs[-1]).sum() >= 1  # the threshold bit somewhere
+
+
+def test_stop_below_must_be_positive():
+    with pytest.raises(SpecError, match="train.stop_below must be > 0"):
+        TrainSpec(stop_below=0.0)
 
 
 @pytest.mark.parametrize("activation", ["tanh", "relu"])

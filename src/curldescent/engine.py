@@ -253,21 +253,27 @@ def make_epoch(st: Static, init: InitialState, plast: Plasticity, lr, shuffle_ke
 
 class RunOutput(NamedTuple):
     train_error: jnp.ndarray  # (T,)
-    test_error: jnp.ndarray  # (T,)
+    test_error: jnp.ndarray  # (T,) NaN after the run stopped
     diverged: jnp.ndarray  # ()
+    stop_epoch: jnp.ndarray  # () the last simulated epoch
     final: Params
     weights: Params | None  # (T, ...) when recorded
     window_mean: Params | None
     window_var: Params | None
 
 
-def train_one(st: Static, init: InitialState, plast: Plasticity, lr, shuffle_key) -> RunOutput:
-    """Train one run from its initial state (pure; the engine vmaps and jits it)."""
+def train_one(
+    st: Static, init: InitialState, plast: Plasticity, lr, shuffle_key, stop_below
+) -> RunOutput:
+    """Train one run from its initial state (pure; the engine vmaps and jits it).
+
+    Advances checkpoint interval by checkpoint interval until the last checkpoint, or until
+    the test error at a checkpoint is below ``stop_below`` (``-inf``: never) or the weights
+    are non-finite; checkpoints after the stop hold NaN."""
     epoch_fn = make_epoch(st, init, plast, lr, shuffle_key)
     ck = np.asarray(st.checkpoints)
-    counts = jnp.asarray(np.diff(ck))
-    E, W = int(ck[-1]), st.window
-    zeros = jax.tree_util.tree_map(jnp.zeros_like, init.params)
+    T, E, W = len(ck), int(ck[-1]), st.window
+    starts, counts, ends = (jnp.asarray(v) for v in (ck[:-1], np.diff(ck), ck[1:]))
 
     def observe(params):
         return (
@@ -276,47 +282,58 @@ def train_one(st: Static, init: InitialState, plast: Plasticity, lr, shuffle_key
             ~(jnp.all(jnp.isfinite(params.W1)) & jnp.all(jnp.isfinite(params.W2))),
         )
 
-    def interval(carry, xs):
-        params, epoch, bad, s1, s2 = carry
-        count, end_epoch = xs
-        params = jax.lax.fori_loop(0, count, lambda i, p: epoch_fn(p, epoch + i), params)
+    def buffer(first):  # (T, ...) filled with NaN, `first` at checkpoint 0
+        return jnp.full((T, *jnp.shape(first)), jnp.nan, jnp.result_type(first)).at[0].set(first)
+
+    def interval(carry):
+        i, params, bad, _, s1, s2, nw, tr_b, te_b, w_b = carry
+        start = starts[i]
+        params = jax.lax.fori_loop(0, counts[i], lambda j, p: epoch_fn(p, start + j), params)
         tr, te, nonfinite = observe(params)
         if W:
-            inw = (end_epoch > E - W).astype(params.W1.dtype)
+            inw = (ends[i] > E - W).astype(params.W1.dtype)
             s1 = jax.tree_util.tree_map(lambda a, w: a + inw * w, s1, params)
             s2 = jax.tree_util.tree_map(lambda a, w: a + inw * w * w, s2, params)
-        rec = (tr, te, params if st.record_weights else None)
-        return (params, epoch + count, bad | nonfinite, s1, s2), rec
+            nw = nw + inw
+        if st.record_weights:
+            w_b = jax.tree_util.tree_map(lambda b, w: b.at[i + 1].set(w), w_b, params)
+        bad = bad | nonfinite
+        done = bad | (te < stop_below)
+        return (
+            i + 1,
+            params,
+            bad,
+            done,
+            s1,
+            s2,
+            nw,
+            tr_b.at[i + 1].set(tr),
+            te_b.at[i + 1].set(te),
+            w_b,
+        )
 
     tr0, te0, bad0 = observe(init.params)
+    zeros = jax.tree_util.tree_map(jnp.zeros_like, init.params)
     carry0 = (
-        init.params,
         jnp.asarray(0, jnp.int64 if jax.config.jax_enable_x64 else jnp.int32),
+        init.params,
         bad0,
+        bad0 | (te0 < stop_below),
         zeros,
         zeros,
+        jnp.zeros((), init.params.W1.dtype),
+        buffer(tr0),
+        buffer(te0),
+        jax.tree_util.tree_map(buffer, init.params) if st.record_weights else None,
     )
-    (final, _, bad, s1, s2), (tr, te, ws) = jax.lax.scan(
-        interval, carry0, (counts, jnp.asarray(ck[1:]))
+    i, final, bad, _, s1, s2, nw, tr, te, weights = jax.lax.while_loop(
+        lambda c: (c[0] < T - 1) & ~c[3], interval, carry0
     )
-    weights = None
-    if st.record_weights:
-        weights = jax.tree_util.tree_map(
-            lambda a, b: jnp.concatenate([a[None], b]), init.params, ws
-        )
     mean = var = None
-    if W:
-        mean = jax.tree_util.tree_map(lambda a: a / W, s1)
-        var = jax.tree_util.tree_map(lambda a, m: jnp.maximum(a / W - m * m, 0.0), s2, mean)
-    return RunOutput(
-        jnp.concatenate([tr0[None], tr]),
-        jnp.concatenate([te0[None], te]),
-        bad,
-        final,
-        weights,
-        mean,
-        var,
-    )
+    if W:  # moments over the window epochs actually simulated (all of them, unless stopped)
+        mean = jax.tree_util.tree_map(lambda a: a / nw, s1)
+        var = jax.tree_util.tree_map(lambda a, m: jnp.maximum(a / nw - m * m, 0.0), s2, mean)
+    return RunOutput(tr, te, bad, jnp.asarray(ck)[i], final, weights, mean, var)
 
 
 def vmap_width(st: Static, chunk: int) -> int:
@@ -339,12 +356,12 @@ def vmap_width(st: Static, chunk: int) -> int:
 
 @partial(jax.jit, static_argnums=(0, 1))
 def _train_batch(
-    st: Static, width: int, init: InitialState, plast: Plasticity, lr, shuffle_keys
+    st: Static, width: int, init: InitialState, plast: Plasticity, lr, shuffle_keys, stop_below
 ) -> RunOutput:
     def one(args):
         return train_one(st, *args)
 
-    return jax.lax.map(one, (init, plast, lr, shuffle_keys), batch_size=width)
+    return jax.lax.map(one, (init, plast, lr, shuffle_keys, stop_below), batch_size=width)
 
 
 def _structural_task(task: TaskSpec) -> TaskSpec:
@@ -396,6 +413,26 @@ class BatchResult:
     window_mean: tuple[np.ndarray, np.ndarray] | None = None
     window_var: tuple[np.ndarray, np.ndarray] | None = None
     wall_time_s: float = 0.0
+    stop_epoch: np.ndarray | None = None  # (R,) last simulated epoch
+
+    @classmethod
+    def from_output(cls, specs, epochs, out, wall_time_s: float) -> BatchResult:
+        """From a stacked :class:`RunOutput` (or any output with the same fields)."""
+        return cls(
+            specs=list(specs),
+            epochs=np.asarray(epochs),
+            train_error=out.train_error,
+            test_error=out.test_error,
+            diverged=out.diverged,
+            final_W1=out.final.W1,
+            final_W2=out.final.W2,
+            W1=None if out.weights is None else out.weights.W1,
+            W2=None if out.weights is None else out.weights.W2,
+            window_mean=None if out.window_mean is None else tuple(out.window_mean),
+            window_var=None if out.window_var is None else tuple(out.window_var),
+            wall_time_s=wall_time_s,
+            stop_epoch=getattr(out, "stop_epoch", None),
+        )
 
     def to_dataset(self):
         """An xarray Dataset with dims (run, epoch), labelled variables and provenance attrs."""
@@ -529,27 +566,17 @@ def simulate_batch(
         st = st_chunk
         lrs = jnp.asarray([s.step_lr for s in chunk_specs])
         shuffle = batch_run_keys(chunk_specs)["shuffle"]
-        out = _train_batch(st, vmap_width(st, chunk), states, stack(plasts), lrs, shuffle)
+        stop = jnp.asarray(
+            [-math.inf if s.train.stop_below is None else s.train.stop_below for s in chunk_specs]
+        )
+        out = _train_batch(st, vmap_width(st, chunk), states, stack(plasts), lrs, shuffle, stop)
         n_real = min(chunk, R - start)
         outs.append(jax.tree_util.tree_map(partial(_first, n=n_real), out))
         if progress is not None:
             progress(start + n_real, R)
     cat = lambda *xs: np.concatenate(xs)  # noqa: E731
     out = jax.tree_util.tree_map(cat, *outs) if len(outs) > 1 else outs[0]
-    return BatchResult(
-        specs=specs,
-        epochs=np.asarray(st.checkpoints),
-        train_error=out.train_error,
-        test_error=out.test_error,
-        diverged=out.diverged,
-        final_W1=out.final.W1,
-        final_W2=out.final.W2,
-        W1=None if out.weights is None else out.weights.W1,
-        W2=None if out.weights is None else out.weights.W2,
-        window_mean=None if out.window_mean is None else tuple(out.window_mean),
-        window_var=None if out.window_var is None else tuple(out.window_var),
-        wall_time_s=time.time() - t0,
-    )
+    return BatchResult.from_output(specs, st.checkpoints, out, time.time() - t0)
 
 
 def simulate(spec: RunSpec, *, rule: LearningRule | None = None, fast: bool = True) -> BatchResult:

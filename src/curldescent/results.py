@@ -47,6 +47,11 @@ def batch_to_dataset(result: Any) -> xr.Dataset:
         "train_error": (("run", "epoch"), result.train_error, ATTRS["train_error"]),
         "test_error": (("run", "epoch"), result.test_error, ATTRS["test_error"]),
         "diverged": (("run",), result.diverged.astype(bool), ATTRS["diverged"]),
+        "stop_epoch": (
+            ("run",),
+            np.full(R, result.epochs[-1]) if result.stop_epoch is None else result.stop_epoch,
+            {"long_name": "last simulated epoch (train.stop_below, divergence)", "units": "epochs"},
+        ),
         "final_W1": (
             ("run", "hidden", "input"),
             result.final_W1,

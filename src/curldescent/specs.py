@@ -255,6 +255,11 @@ class TrainSpec:
             accumulate the temporal mean and variance of every weight over that window
             (for the order parameter q, eq. 15).
         record_weights: store the weights at every checkpoint.
+        stop_below: stop a run at the first checkpoint whose test error is below this
+            value (``None``: run every epoch). Later checkpoints hold NaN and the result's
+            ``stop_epoch`` says where the run stopped. A run whose weights become
+            non-finite always stops there. Safe only where nothing after the crossing is
+            needed (e.g. convergence speed), never for runs that may leave a solution.
     """
 
     lr: float = 0.1
@@ -265,9 +270,12 @@ class TrainSpec:
     n_checkpoints: int = 100
     final_window: int = 0
     record_weights: bool = False
+    stop_below: float | None = None
 
     def __post_init__(self) -> None:
         _check_float("train.lr", self.lr, positive=True)
+        if self.stop_below is not None:
+            _check_float("train.stop_below", self.stop_below, positive=True)
         _check_choice("train.lr_scale", self.lr_scale, LR_SCALES)
         if self.batch_size is not None:
             _check_int("train.batch_size", self.batch_size)

@@ -306,19 +306,6 @@ def simulate_flow_batch(
         n_real = min(chunk, R - start)
         outs.append(jtu.tree_map(lambda a, n=n_real: np.asarray(a)[:n], out))
     out = jtu.tree_map(lambda *xs: np.concatenate(xs), *outs) if len(outs) > 1 else outs[0]
-    res = BatchResult(
-        specs=specs,
-        epochs=np.asarray(st.checkpoints),
-        train_error=out.train_error,
-        test_error=out.test_error,
-        diverged=out.diverged,
-        final_W1=out.final.W1,
-        final_W2=out.final.W2,
-        W1=None if out.weights is None else out.weights.W1,
-        W2=None if out.weights is None else out.weights.W2,
-        window_mean=None if out.window_mean is None else tuple(out.window_mean),
-        window_var=None if out.window_var is None else tuple(out.window_var),
-        wall_time_s=time.time() - t0,
-    )
+    res = BatchResult.from_output(specs, st.checkpoints, out, time.time() - t0)
     res.n_steps = out.n_steps  # type: ignore[attr-defined]
     return res

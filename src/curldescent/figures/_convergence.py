@@ -5,14 +5,14 @@ compare rules over paired seeds.
 **Convergence speed** (``PROTOCOL.md``) is the epoch of the first checkpoint at which the
 test error falls below :math:`\theta = 10^{-3}`, on the run's ~log-spaced checkpoint grid
 (:func:`curldescent.engine.checkpoint_epochs`). Only that crossing epoch is needed, so
-:func:`simulate_to_threshold` advances a chunk of runs (one compiled, vmapped program)
-checkpoint interval by checkpoint interval and **stops the chunk once every run in it has
-crossed** the threshold (or diverged). The trajectory up to the stop is the engine's own
-(same epoch function, same per-epoch shuffling keys, same renormalisation), so the crossing
-epoch equals the one a full-length run gives; checkpoints after the stop are NaN and the
-epoch at which each run stopped is recorded. A run still above the threshold at the last
-checkpoint is **censored** (never given the last epoch). With ``threshold = -inf`` the same
-program runs every run to the end (whole curves, Fig. 5b).
+:func:`simulate_to_threshold` gives each run the engine's ``train.stop_below = θ``: the run
+**stops at its first checkpoint below the threshold** (or where it diverged). The
+trajectory up to the stop is the full run's, bit for bit (same epoch function, shuffling
+keys and renormalisation; ``tests/test_engine.py``), so the crossing epoch equals the one a
+full-length run gives; checkpoints after the stop are NaN and the epoch at which each run
+stopped is recorded. A run still above the threshold at the last checkpoint is
+**censored** (never given the last epoch). With ``threshold = -inf`` runs go to the end
+(whole curves, Fig. 5b).
 
 Gradient descent is simulated as curl descent with zero flipped neurons: the canonical
 plasticity arrays are then all ones, exactly those of ``kind = gradient``, so the update is
@@ -30,9 +30,7 @@ import dataclasses
 import hashlib
 import json
 import math
-import time
 from collections.abc import Callable, Sequence
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -70,7 +68,7 @@ def _digest_arrays(*arrays: Any) -> str:
 class ThresholdRuns:
     """Runs simulated until they crossed the threshold (leading axis = run).
 
-    ``test_error``/``train_error`` are NaN at checkpoints after the run's chunk stopped;
+    ``test_error``/``train_error`` are NaN at checkpoints after the run stopped;
     ``stop_epoch`` is the last simulated epoch; ``init_digest`` hashes the teacher, the data,
     the initial student weights and the shuffling key (equal digests = paired runs).
     """
@@ -82,71 +80,6 @@ class ThresholdRuns:
     diverged: np.ndarray  # (R,)
     init_digest: np.ndarray  # (R,) str
     compute_s: float = 0.0
-
-
-def _advance_program():
-    """The jitted chunk program (built lazily so that importing this module does not import JAX)."""
-    import jax
-    import jax.numpy as jnp
-
-    from curldescent.engine import _errors, make_epoch
-
-    @partial(jax.jit, static_argnums=0)
-    def advance(
-        st, init, plast, lr, keys, params, i0, i_stop, done, bad, te_buf, tr_buf, threshold
-    ):
-        ck = np.asarray(st.checkpoints)
-        starts = jnp.asarray(ck[:-1])
-        counts = jnp.asarray(np.diff(ck))
-
-        def adv_one(init_r, plast_r, lr_r, key_r, p, start, count):
-            epoch_fn = make_epoch(st, init_r, plast_r, lr_r, key_r)
-            return jax.lax.fori_loop(0, count, lambda j, q: epoch_fn(q, start + j), p)
-
-        def obs_one(init_r, p):
-            nonfinite = ~(jnp.all(jnp.isfinite(p.W1)) & jnp.all(jnp.isfinite(p.W2)))
-            return (
-                _errors(st, p, init_r.x_train, init_r.y_train),
-                _errors(st, p, init_r.x_test, init_r.y_test),
-                nonfinite,
-            )
-
-        def cond(c):
-            i, _, done, *_ = c
-            return (i < i_stop) & ~jnp.all(done)
-
-        def body(c):
-            i, params, done, bad, te_buf, tr_buf = c
-            params = jax.vmap(adv_one, in_axes=(0, 0, 0, 0, 0, None, None))(
-                init, plast, lr, keys, params, starts[i], counts[i]
-            )
-            tr, te, nonfinite = jax.vmap(obs_one)(init, params)
-            te_buf = te_buf.at[:, i + 1].set(te)
-            tr_buf = tr_buf.at[:, i + 1].set(tr)
-            bad = bad | nonfinite
-            done = done | bad | (te < threshold)
-            return (i + 1, params, done, bad, te_buf, tr_buf)
-
-        return jax.lax.while_loop(cond, body, (i0, params, done, bad, te_buf, tr_buf))
-
-    @partial(jax.jit, static_argnums=0)
-    def observe(st, init):
-        """Train error, test error and non-finite flag of the initial states (vmapped)."""
-
-        def one(s):
-            nonfinite = ~(jnp.all(jnp.isfinite(s.params.W1)) & jnp.all(jnp.isfinite(s.params.W2)))
-            return (
-                _errors(st, s.params, s.x_train, s.y_train),
-                _errors(st, s.params, s.x_test, s.y_test),
-                nonfinite,
-            )
-
-        return jax.vmap(one)(init)
-
-    return advance, observe
-
-
-_PROGRAM: list[Any] = []
 
 
 def chunk_length(n_runs: int, max_chunk: int) -> int:
@@ -162,95 +95,63 @@ def simulate_to_threshold(
     *,
     threshold: float | Sequence[float] = THRESHOLD,
     chunk_size: int | None = None,
-    segment: int = 8,
     progress: Callable[[int, int], None] | None = None,
 ) -> ThresholdRuns:
-    r"""Simulate runs with equal shape keys, each chunk until all its runs crossed their threshold.
+    r"""Simulate runs with equal shape keys, each until it crossed its threshold.
+
+    The engine does the stopping (``train.stop_below``, :func:`curldescent.engine.train_one`):
+    a run ends at the first checkpoint with test error < θ, or where it diverged.
 
     Args:
         specs: run specs sharing :func:`curldescent.engine.shape_key` (pass them through
             :func:`as_simulated` first to batch gradient with curl runs).
-        threshold: test-error threshold θ, one for all runs or one per run; a chunk stops
-            at the first checkpoint at which every run has test error < its θ or diverged.
-            ``-inf`` runs to the last epoch (whole curves).
+        threshold: test-error threshold θ, one for all runs or one per run; ``-inf`` runs
+            to the last epoch (whole curves).
         chunk_size: runs per compiled call (default :func:`chunk_length` of the engine's
-            default chunk size); the last chunk is padded by repeating its final run.
-        segment: checkpoint intervals per host call (progress granularity only).
+            default chunk size).
         progress: called as ``progress(runs_done, runs_total)`` after each chunk.
 
     Returns:
-        :class:`ThresholdRuns` (checkpoint errors are NaN after a chunk's stop).
+        :class:`ThresholdRuns` (checkpoint errors are NaN after a run's stop).
     """
-    import jax
-    import jax.numpy as jnp
-
-    from curldescent.engine import default_chunk_size, initial_states, shape_key, static_of
+    from curldescent.engine import default_chunk_size, initial_states, simulate_batch
     from curldescent.specs import SpecError
-    from curldescent.task import run_keys, stack
+    from curldescent.task import run_keys
 
     specs = list(specs)
-    R = len(specs)
-    if not R:
+    if not specs:
         raise SpecError("simulate_to_threshold needs at least one run spec")
-    key0 = shape_key(specs[0])
-    if any(shape_key(s) != key0 for s in specs[1:]):
-        raise SpecError(
-            "all runs of a batch must share sizes, schedule and rule kind (see engine.shape_key)"
-        )
-    thr = np.broadcast_to(np.asarray(threshold, dtype=float), (R,))
-    if not _PROGRAM:
-        _PROGRAM.append(_advance_program())
-    advance, observe = _PROGRAM[0]
-    t0 = time.perf_counter()
-    chunk = chunk_size or chunk_length(R, default_chunk_size())
-    int_dtype = jnp.int64 if jax.config.jax_enable_x64 else jnp.int32
-    stop = np.zeros(R, dtype=np.int64)
-    div = np.zeros(R, dtype=bool)
-    digests = np.empty(R, dtype=object)
-    ck = te_all = tr_all = None
-    for start in range(0, R, chunk):
-        n_real = min(chunk, R - start)
-        idx = np.arange(start, start + chunk).clip(max=R - 1)
-        chunk_specs = [specs[i] for i in idx]
-        cs, plasts = initial_states(chunk_specs)
-        st = static_of(chunk_specs[0], plasts[0])
-        if ck is None:
-            ck = np.asarray(st.checkpoints)
-            te_all, tr_all = np.full((R, len(ck)), np.nan), np.full((R, len(ck)), np.nan)
-        n_int, T = len(ck) - 1, len(ck)
-        cp = stack(plasts)
-        lrs = jnp.asarray([s.step_lr for s in chunk_specs])
-        keys = jnp.stack([run_keys(s)["shuffle"] for s in chunk_specs])
-        for r in range(n_real):
-            digests[start + r] = _digest_arrays(
-                cs.params.W1[r],
-                cs.params.W2[r],
-                cs.teacher.W1[r],
-                cs.teacher.W2[r],
-                cs.x_train[r],
-                cs.x_test[r],
-                keys[r],
+    thr = np.broadcast_to(np.asarray(threshold, dtype=float), (len(specs),))
+    stopping = [
+        s.replace(**{"train.stop_below": float(t) if np.isfinite(t) else None})
+        for s, t in zip(specs, thr, strict=True)
+    ]
+    chunk = chunk_size or chunk_length(len(specs), default_chunk_size())
+    res = simulate_batch(stopping, chunk_size=chunk, progress=progress)
+    digests = []
+    for start in range(0, len(specs), chunk):  # the paired design, from the arrays themselves
+        part = specs[start : start + chunk]
+        cs, _ = initial_states(part)
+        for r, s in enumerate(part):
+            digests.append(
+                _digest_arrays(
+                    cs.params.W1[r],
+                    cs.params.W2[r],
+                    cs.teacher.W1[r],
+                    cs.teacher.W2[r],
+                    cs.x_train[r],
+                    cs.x_test[r],
+                    run_keys(s)["shuffle"],
+                )
             )
-        params = cs.params
-        tr0, te0, bad = observe(st, cs)
-        te_buf = jnp.full((chunk, T), jnp.nan).at[:, 0].set(te0)
-        tr_buf = jnp.full((chunk, T), jnp.nan).at[:, 0].set(tr0)
-        thr_c = jnp.asarray(thr[idx], te_buf.dtype)
-        done = bad | (te0 < thr_c)
-        i = jnp.asarray(0, int_dtype)
-        while int(i) < n_int and not bool(jnp.all(done)):
-            i_stop = jnp.asarray(min(int(i) + segment, n_int), int_dtype)
-            i, params, done, bad, te_buf, tr_buf = advance(
-                st, cs, cp, lrs, keys, params, i, i_stop, done, bad, te_buf, tr_buf, thr_c
-            )
-        te_all[start : start + n_real] = np.asarray(te_buf)[:n_real]
-        tr_all[start : start + n_real] = np.asarray(tr_buf)[:n_real]
-        stop[start : start + n_real] = ck[int(i)]
-        div[start : start + n_real] = np.asarray(bad)[:n_real]
-        if progress is not None:
-            progress(start + n_real, R)
     return ThresholdRuns(
-        ck, te_all, tr_all, stop, div, digests.astype(str), time.perf_counter() - t0
+        res.epochs,
+        res.test_error,
+        res.train_error,
+        np.asarray(res.stop_epoch, dtype=np.int64),
+        np.asarray(res.diverged, dtype=bool),
+        np.asarray(digests, dtype=str),
+        res.wall_time_s,
     )
 
 

@@ -178,6 +178,7 @@ def _simulate_chunked(specs: list[RunSpec], task: BatchTask):
         window_mean=cat("window_mean"),
         window_var=cat("window_var"),
         wall_time_s=sum(r.wall_time_s for r, _ in parts),
+        stop_epoch=cat("stop_epoch"),
     )
 
 
@@ -191,7 +192,9 @@ def compute_batch(task: BatchTask) -> BatchOutput:
 
     * ``train_error``, ``test_error`` on the sweep's epoch axis (NaN at epochs that this
       point does not record), ``diverged``;
-    * ``final_train_error``, ``final_test_error`` (last checkpoint),
+    * ``stop_epoch`` (the last simulated epoch: the last checkpoint unless the run stopped
+      early, ``train.stop_below``, or diverged), ``final_train_error``, ``final_test_error``
+      (at the last simulated checkpoint),
       ``final_log10_test_error`` = log10(final test error + 1e-15) (the heat maps of
       Figs. 3a, 4a), ``peak_log10_test_error`` = max over checkpoints of
       log10(test error + 1e-15) (Fig. 4b; +inf once a run diverged),
@@ -220,10 +223,16 @@ def compute_batch(task: BatchTask) -> BatchOutput:
         full[:, pos] = arr
         data[name] = full
     data["diverged"] = np.asarray(res.diverged, dtype=bool)
-    data["final_train_error"] = res.train_error[:, -1].astype(np.float64)
-    data["final_test_error"] = res.test_error[:, -1].astype(np.float64)
-    data["final_log10_test_error"] = _log10_error(res.test_error[:, -1])
-    data["peak_log10_test_error"] = np.max(_log10_error(res.test_error), axis=1)
+    # a run that stopped early holds NaN after its stop: "final" means its last checkpoint
+    last = np.searchsorted(res.epochs, res.stop_epoch)
+    simulated = np.arange(len(res.epochs))[None, :] <= last[:, None]
+    data["stop_epoch"] = np.asarray(res.stop_epoch, dtype=np.float64)
+    data["final_train_error"] = res.train_error[np.arange(R), last].astype(np.float64)
+    data["final_test_error"] = res.test_error[np.arange(R), last].astype(np.float64)
+    data["final_log10_test_error"] = _log10_error(data["final_test_error"])
+    data["peak_log10_test_error"] = np.max(
+        np.where(simulated, _log10_error(res.test_error), -np.inf), axis=1
+    )
     conv = convergence_epoch(res.test_error, res.epochs, threshold=task.threshold)
     data["convergence_epoch"] = np.asarray(conv.epoch, dtype=np.float64)
     if res.window_mean is not None:

@@ -132,6 +132,7 @@ RESERVED = frozenset(
         "test_error",
         "diverged",
         "done",
+        "stop_epoch",
         "final_train_error",
         "final_test_error",
         "final_log10_test_error",

@@ -64,8 +64,15 @@ VARIABLES: dict[str, dict[str, str]] = {
     "test_error": {"long_name": "test error (1/2 MSE)", "units": "1"},
     "diverged": {"long_name": "weights became non-finite", "units": "1"},
     "done": {"long_name": "point computed and stored", "units": "1"},
-    "final_train_error": {"long_name": "train error at the last checkpoint", "units": "1"},
-    "final_test_error": {"long_name": "test error at the last checkpoint", "units": "1"},
+    "stop_epoch": {
+        "long_name": "last simulated epoch (train.stop_below, divergence)",
+        "units": "epochs",
+    },
+    "final_train_error": {
+        "long_name": "train error at the last simulated checkpoint",
+        "units": "1",
+    },
+    "final_test_error": {"long_name": "test error at the last simulated checkpoint", "units": "1"},
     "final_log10_test_error": {"long_name": "log10(final test error + 1e-15)", "units": "1"},
     "peak_log10_test_error": {
         "long_name": "max over checkpoints of log10(test error + 1e-15)",
@@ -129,6 +136,7 @@ def _schema(plan: Plan) -> dict[str, tuple[tuple[str, ...], tuple[int, ...], str
         "done": (dims, shape, "bool"),
     }
     for name in (
+        "stop_epoch",
         "final_train_error",
         "final_test_error",
         "final_log10_test_error",
