@@ -30,7 +30,7 @@ from curldescent.specs import SpecError
 MARKER = "reproduce.json"
 #: the figures that take longest (quick profile, measured): started first so that the
 #: parallel jobs finish together.
-LONGEST_FIRST = ("fig3", "fig5", "fig4", "fig10", "fig8", "fig6", "fig2", "fig1")
+LONGEST_FIRST = ("fig5", "fig3", "fig10", "fig4", "fig8", "fig6", "fig9", "fig7")
 
 
 def _cpu_seconds() -> float:

@@ -53,7 +53,7 @@ SETTINGS: dict[str, dict[str, Any]] = {
 PROFILES = {
     "smoke": "tiny network (M = 20, N = 4), N_train 40, 40 epochs, threshold 2e-2, 3 seeds (tests only)",
     "quick": (
-        "8 seeds (paper 40); runs capped at 2000 epochs (paper 1e5), so slow runs are censored; N_train = 1000 "
+        "8 seeds (paper 40); runs capped at 6000 epochs (paper 1e5), so slow runs are censored; N_train = 1000 "
         "where the paper uses 1400 (a) and 1e4 (c); b: N_train 500, 1000; c: init scale 0.5, 2; threshold 1e-3"
     ),
     "paper": (
