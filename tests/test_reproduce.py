@@ -10,7 +10,7 @@ from PIL import Image
 
 from curldescent.cli.main import main
 from curldescent.figures.base import FIGURES
-from curldescent.reproduce import reproduce
+from curldescent.reproduce import QUICK_SECONDS, eta_seconds, reproduce
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
@@ -44,6 +44,20 @@ def test_figures_in_parallel_processes_equal_figures_run_here(tmp_path):
             xr.open_dataset(outs[2] / f"{name}.nc") as db,
         ):
             xr.testing.assert_equal(da, db)  # values, dims, coords (attrs hold timings)
+
+
+def test_eta_packs_relative_costs_and_scales_by_observed_speed():
+    names = list(QUICK_SECONDS)
+    total = sum(QUICK_SECONDS.values())
+    # one figure finished in twice its reference time: every estimate doubles
+    slow = {"fig3": 2 * QUICK_SECONDS["fig3"]}
+    assert eta_seconds(names, slow, 100.0, jobs=2) == pytest.approx(total - 100.0)
+    assert eta_seconds(names, slow, 100.0, jobs=1) == pytest.approx(2 * total - 100.0)
+    # many jobs: the longest figure bounds the wall time
+    assert eta_seconds(names, {"fig1": 3.0}, 10.0, jobs=64) == pytest.approx(
+        max(QUICK_SECONDS.values()) - 10.0
+    )
+    assert eta_seconds(names, {"fig1": 3.0}, 1e6, jobs=2) == 0.0
 
 
 def test_every_figure_ran_and_has_an_image_and_claims(smoke_report):

@@ -28,9 +28,31 @@ from curldescent.report import FigureEntry, write_report
 from curldescent.specs import SpecError
 
 MARKER = "reproduce.json"
-#: the figures that take longest (quick profile, measured): started first so that the
-#: parallel jobs finish together.
-LONGEST_FIRST = ("fig5", "fig3", "fig10", "fig4", "fig8", "fig6", "fig9", "fig7")
+#: wall seconds per figure, quick profile, 2 figure processes on a quiet 2-core machine
+#: (measured 2026-12-06). Relative costs only: the longest figures start first, so that
+#: parallel jobs finish together, and the ETA scales them by the speed observed so far.
+QUICK_SECONDS = {
+    "fig5": 891,
+    "fig3": 472,
+    "fig10": 243,
+    "fig4": 123,
+    "fig6": 101,
+    "fig8": 92,
+    "fig9": 30,
+    "fig7": 21,
+    "fig2": 11,
+    "figA": 8,
+    "fig1": 3,
+}
+
+
+def eta_seconds(names: Sequence[str], done: dict[str, float], elapsed: float, jobs: int) -> float:
+    """Seconds left: the figures' relative costs packed on ``jobs`` processes (never less
+    than the longest figure), scaled by the wall time the finished figures actually took."""
+    cost = {n: QUICK_SECONDS.get(n, 60) for n in names}
+    speed = sum(done.values()) / max(sum(cost[n] for n in done), 1e-9)
+    total = max(sum(cost.values()) / jobs, max(cost.values()))
+    return max(0.0, total * speed - elapsed)
 
 
 def _cpu_seconds() -> float:
@@ -170,7 +192,8 @@ def reproduce(
         done[entry.name] = entry
         elapsed = time.time() - t_start
         left = len(names) - len(done)
-        eta = f", ETA ~{elapsed / len(done) * left / 60:.1f} min" if left else ""
+        walls = {n: e.wall_time_s for n, e in done.items()}
+        eta = f", ETA ~{eta_seconds(names, walls, elapsed, jobs) / 60:.1f} min" if left else ""
         runs = sum(e.n_runs or 0 for e in done.values())
         todo = f"; to do: {', '.join(n for n in names if n not in done)}" if left else ""
         log(
@@ -183,7 +206,7 @@ def reproduce(
             log(f"{name} ({profile}) ...")
             progress(run_entry(name, profile, out, executor))
     else:
-        order = sorted(names, key=lambda n: LONGEST_FIRST.index(n) if n in LONGEST_FIRST else 99)
+        order = sorted(names, key=lambda n: -QUICK_SECONDS.get(n, 60))
         spawn = multiprocessing.get_context("spawn")  # never fork after JAX started threads
         with ProcessPoolExecutor(max_workers=jobs, mp_context=spawn) as pool:
             futures = {pool.submit(_run_entry_in_worker, n, profile, out): n for n in order}
