@@ -1,0 +1,95 @@
+"""The ``paper`` profiles build the authors' grids (PROTOCOL.md) and every run spec validates.
+
+Nothing is simulated here: a paper-profile run takes hours, so a wrong grid, seed count
+or schedule would otherwise surface only at the end of it."""
+
+import numpy as np
+import pytest
+
+from curldescent.figures import fig3, fig4, fig5, fig6, fig8, fig10
+from curldescent.presets import sizes_for_c
+
+HIDDEN_C = np.logspace(-1, 2, 20)
+READOUT_C = np.logspace(-2, 1, 20)
+ALPHAS = np.linspace(0, 1, 21)
+
+
+def _axis(sweep, name):
+    return np.asarray([a.values for a in sweep.axes if a.name == name][0])
+
+
+def _check_grid(sweep, cs, n_seeds, *, batch, epochs=100_000, alphas=ALPHAS):
+    assert sweep.dims == ("c", "alpha", "seed")
+    np.testing.assert_allclose(_axis(sweep, "c"), cs, rtol=1e-12)
+    np.testing.assert_allclose(_axis(sweep, "alpha"), alphas, atol=1e-12)
+    assert len(_axis(sweep, "seed")) == n_seeds
+    specs = sweep.point_specs()  # validates every run
+    assert len(specs) == len(cs) * len(alphas) * n_seeds
+    per_c = len(alphas) * n_seeds
+    for i, s in enumerate(specs[:: max(1, len(specs) // 50)]):
+        c = cs[(i * max(1, len(specs) // 50)) // per_c]
+        assert (s.network.M, s.network.N) == sizes_for_c(c)  # N = int(220/(1+c)), M = ...
+        assert s.task.n_train == 250 and s.train.epochs == epochs
+        assert s.train.lr == 0.1 and s.train.renormalize and s.train.n_checkpoints == 100
+        assert s.train.batch_size == batch
+    return specs
+
+
+def test_fig3_paper_grids():
+    sw = fig3.sweeps("paper")
+    _check_grid(sw["a"], HIDDEN_C, 10, batch=10)
+    np.testing.assert_allclose(_axis(sw["b_alpha"], "c"), [50 / 169, 62 / 157, 73 / 146])
+    assert len(_axis(sw["b_alpha"], "alpha")) == 21 and len(_axis(sw["b_c"], "c")) == 20
+    np.testing.assert_allclose(_axis(sw["b_c"], "alpha"), [0.4, 0.5, 0.6])
+    for b in sw["b_alpha"].point_specs()[:3] + sw["b_c"].point_specs()[:3]:
+        # full batch; at the teacher with 1e-10 on W2; q over the last 1000 epochs
+        assert b.train.batch_size is None and b.train.final_window == 1000
+        assert (b.task.start, b.task.perturb_W1, b.task.perturb_W2) == ("teacher", 0.0, 1e-10)
+        assert b.task.normalize_teacher
+
+
+@pytest.mark.parametrize("key", ["a", "b"])
+def test_fig4_paper_grids(key):
+    specs = _check_grid(fig4.sweeps("paper")[key], READOUT_C, 20, batch=None)
+    # a: random start; b: 1e-15 added to every entry of W1, W2 the teacher's
+    want = ("random", 0.0, 0.0) if key == "a" else ("teacher", 1e-15, 0.0)
+    assert {(s.task.start, s.task.perturb_W1, s.task.perturb_W2) for s in specs} == {want}
+
+
+def test_fig6_and_fig8_paper_grids():
+    sw6 = fig6.sweeps("paper")
+    _check_grid(sw6["main"], HIDDEN_C, 10, batch=10)
+    zoom = _axis(sw6["zoom"], "c")
+    assert len(zoom) == 12 and zoom.min() == pytest.approx(0.1) and zoom.max() == pytest.approx(0.7)
+    sw8 = fig8.sweeps("paper")
+    _check_grid(sw8["final"], READOUT_C, 10, batch=None)
+    _check_grid(sw8["peak"], READOUT_C, 20, batch=None)
+    for s in sw6["main"].point_specs()[:3] + sw8["final"].point_specs()[:3]:
+        assert s.network.activation == "tanh"
+
+
+@pytest.mark.parametrize(
+    ("module", "seeds", "activation"), [(fig5, 10, "tanh"), (fig10, 40, "relu")]
+)
+def test_fig5_and_fig10_paper_plans(module, seeds, activation):
+    plan = fig5.plan(module.SETUP, "paper")
+    b = plan["b"]
+    assert {k[1] for k in b} == set(range(seeds))
+    assert {s.network.activation for s in b.values()} == {activation}
+    assert all(s.train.epochs == 100_000 and s.train.batch_size == 10 for s in b.values())
+    xs = {p: sorted({k[0] for k in plan[p]}) for p in module.SETUP.panels}
+    assert xs["c"][0] == 100 and xs["c"][-1] == 2000
+    assert xs["d"][0] == 0.01 and xs["d"][-1] == 10
+    assert all(s.task.n_train == 10_000 for s in plan["d"].values())
+    if module is fig5:
+        assert xs["e"][0] == 0.1 and xs["e"][-1] == 4
+        assert all(s.train.epochs == 200_000 for s in plan["e"].values())
+        assert xs["f"] == list(range(1, 11))
+    # paired design: the GD and curl runs of a seed share teacher, data and initial weights
+    for (x, rule, k), s in plan["c"].items():
+        other = plan["c"][(x, "gradient" if rule == "curl" else "curl", k)]
+        assert (s.seed, s.task_seed, s.task.n_train) == (
+            other.seed,
+            other.task_seed,
+            other.task.n_train,
+        )
