@@ -73,6 +73,21 @@ def test_every_figure_ran_and_has_an_image_and_claims(smoke_report):
         assert e.claims, f"{e.name} has no claims"
 
 
+def test_a_later_only_run_keeps_the_other_figures_in_the_report(smoke_report, tmp_path):
+    import json
+
+    out, _, entries = smoke_report
+    again = tmp_path / "again"
+    shutil.copytree(out, again)
+    path, rerun = reproduce(profile="smoke", out=again, only=["fig1"], jobs=1, log=lambda m: None)
+    assert [e.name for e in rerun] == ["fig1"]
+    text = path.read_text()
+    assert all(f"<section id='{name}'>" in text for name in FIGURES)
+    summary = json.loads((again / "claims_summary.json").read_text())
+    for verdict in ("reproduced", "not reproduced", "not tested"):
+        assert summary[verdict] == sum(c.verdict == verdict for e in entries for c in e.claims)
+
+
 def test_summary_counts_match_the_tables(smoke_report):
     _, path, entries = smoke_report
     text = path.read_text()
@@ -86,7 +101,7 @@ def test_summary_counts_match_the_tables(smoke_report):
         shown = int(re.search(rf"id='n-{slug}'>(\d+) ", text).group(1))
         assert shown == cells.count(verdict)
     assert text.count("<section") == len(entries) == text.count("<table class='claims'>")
-    assert "Rerun with" in text and "curldescent reproduce --profile smoke" in text
+    assert "Last command" in text and "curldescent reproduce --profile smoke" in text
 
 
 @pytest.mark.skipif(

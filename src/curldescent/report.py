@@ -11,12 +11,12 @@ import os
 import platform
 import time
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 import curldescent
-from curldescent.figures.base import VERDICTS, Claim
+from curldescent.figures.base import VERDICTS, Claim, _jsonable
 
 _CSS = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2rem auto;max-width:1200px;color:#222;line-height:1.4}
@@ -51,6 +51,34 @@ class FigureEntry:
     wall_time_s: float = 0.0
     cpu_time_s: float = 0.0
     error: str | None = None
+
+
+ENTRY_SUFFIX = ".entry.json"
+
+
+def save_entry(out: Path, entry: FigureEntry) -> Path:
+    """Store ``entry`` as ``out/<name>.entry.json``, so that a later ``reproduce --only``
+    in the same folder reports every figure computed there, not just its own."""
+    data = _jsonable(asdict(entry))
+    data["png"] = None if entry.png is None else str(entry.png)
+    path = Path(out) / f"{entry.name}{ENTRY_SUFFIX}"
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(data, indent=1))
+    tmp.replace(path)
+    return path
+
+
+def load_entries(out: Path, names: list[str]) -> list[FigureEntry]:
+    """The stored entries of ``names`` (in that order) that exist in ``out``."""
+    entries = []
+    for name in names:
+        path = Path(out) / f"{name}{ENTRY_SUFFIX}"
+        if path.exists():
+            data = json.loads(path.read_text())
+            data["claims"] = [Claim(**c) for c in data["claims"]]
+            data["png"] = None if data["png"] is None else Path(data["png"])
+            entries.append(FigureEntry(**data))
+    return entries
 
 
 def _fmt(value: Any) -> str:
@@ -132,10 +160,12 @@ def write_report(
             else ""
         ),
         "</div>",
-        f"<p class='meta'>Profile <b>{html.escape(profile)}</b> · {len(entries)} figures · total wall time "
-        f"{_duration(wall_time_s)} · machine: {html.escape(machine_description())} · "
+        f"<p class='meta'>Profile <b>{html.escape(profile)}</b> · {len(entries)} figures · wall time of the "
+        f"last command {_duration(wall_time_s)} (figures: {_duration(sum(e.wall_time_s for e in entries))}, "
+        f"per figure below) · machine: {html.escape(machine_description())} · "
         f"{time.strftime('%Y-%m-%d %H:%M %Z')}</p>",
-        f"<p class='meta'>Rerun with: <code>{html.escape(command)}</code></p>",
+        f"<p class='meta'>Last command (rerunning it resumes from the stored results): "
+        f"<code>{html.escape(command)}</code></p>",
     ]
     for e in entries:
         parts.append(f"<section id='{html.escape(e.name)}'><h2>{html.escape(e.name)}</h2>")
@@ -151,7 +181,8 @@ def write_report(
             "<div class='caption'>"
             f"<p><b>Paper caption.</b> {html.escape(e.caption)}</p>"
             f"<p><b>Profile “{html.escape(profile)}”.</b> {html.escape(e.profile_note)}</p>"
-            f"<p><b>Compute.</b> {runs} runs; wall time {_duration(e.wall_time_s)}, CPU time {cpu}. "
+            f"<p><b>Compute.</b> {runs} runs; wall time {_duration(e.wall_time_s)}, CPU time {cpu} "
+            "(the last command that ran this figure; a resumed figure only re-reads its stored runs). "
             f"Paper: {html.escape(e.paper_compute or 'not reported')}.</p></div></div>"
         )
         parts.append(_claims_table(e.claims))

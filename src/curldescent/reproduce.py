@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from curldescent.figures.base import FIGURES, PROFILE_NAMES, figure_module, run_figure
-from curldescent.report import FigureEntry, write_report
+from curldescent.report import FigureEntry, load_entries, save_entry, write_report
 from curldescent.specs import SpecError
 
 MARKER = "reproduce.json"
@@ -163,7 +163,8 @@ def reproduce(
     command: str | None = None,
     log: Callable[[str], None] = print,
 ) -> tuple[Path, list[FigureEntry]]:
-    """Run the figure pipelines of ``only`` (default: all) and write ``out/index.html``.
+    """Run the figure pipelines of ``only`` (default: all) and write ``out/index.html``,
+    which reports every figure computed in ``out`` (earlier ``--only`` runs included).
 
     Args:
         executor: spread each figure's runs over it (figures then run one at a time).
@@ -183,13 +184,14 @@ def reproduce(
     if command is None:
         command = f"curldescent reproduce --profile {profile} --out {out}"
         command += f" --only {','.join(names)}" if only else ""
-    (out / MARKER).write_text(json.dumps({"profile": profile, "figures": names}))
+    (out / MARKER).write_text(json.dumps({"profile": profile}))
     jobs = 1 if executor is not None else (jobs or default_jobs(len(names)))
     t_start = time.time()
     done: dict[str, FigureEntry] = {}
 
     def progress(entry: FigureEntry) -> None:
         done[entry.name] = entry
+        save_entry(out, entry)
         elapsed = time.time() - t_start
         left = len(names) - len(done)
         walls = {n: e.wall_time_s for n, e in done.items()}
@@ -217,8 +219,13 @@ def reproduce(
                 for fut in finished:
                     progress(fut.result())
     entries = [done[n] for n in names]
+    # the report covers every figure computed in this folder, earlier commands' included
     path = write_report(
-        out, entries, profile=profile, command=command, wall_time_s=time.time() - t_start
+        out,
+        load_entries(out, list(FIGURES)),
+        profile=profile,
+        command=command,
+        wall_time_s=time.time() - t_start,
     )
     log(f"report: {path}")
     return path, entries

@@ -331,7 +331,7 @@ def figure(
 def reproduce(
     profile: Annotated[
         Profile,
-        typer.Option(help="smoke (seconds), quick (~30 min on 2 cores), paper (full protocol)."),
+        typer.Option(help="smoke (seconds), quick (~17 min on 2 cores), paper (full protocol)."),
     ] = Profile.quick,
     out: Annotated[
         Path, typer.Option(help="Output folder for figures, data and index.html.")
