@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 
 from curldescent.cli.main import main
-from curldescent.figures.base import FIGURES
+from curldescent.figures.base import FIGURES, planned_runs
 from curldescent.reproduce import QUICK_SECONDS, eta_seconds, reproduce
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -20,7 +20,10 @@ def smoke_report(tmp_path_factory):
     out = tmp_path_factory.mktemp("reproduce")
     lines: list[str] = []
     path, entries = reproduce(profile="smoke", out=out, jobs=2, log=lines.append)
-    assert any(f"[{len(FIGURES)}/{len(FIGURES)} figures" in m for m in lines), lines
+    total = sum(planned_runs(n, "smoke") for n in FIGURES)
+    assert any(
+        f"[{len(FIGURES)}/{len(FIGURES)} figures, {total}/{total} runs" in m for m in lines
+    ), lines
     return out, path, entries
 
 
@@ -65,6 +68,8 @@ def test_every_figure_ran_and_has_an_image_and_claims(smoke_report):
     assert [e.name for e in entries] == list(FIGURES)
     for e in entries:
         assert e.error is None, f"{e.name} failed: {e.error}"
+        # the count announced before computing is the count the figure simulated
+        assert planned_runs(e.name, "smoke") == (e.n_runs or 0), e.name
         with Image.open(out / f"{e.name}.png") as im:
             im.verify()
         with Image.open(out / f"{e.name}.png") as im:

@@ -23,7 +23,13 @@ from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from pathlib import Path
 from typing import Any
 
-from curldescent.figures.base import FIGURES, PROFILE_NAMES, figure_module, run_figure
+from curldescent.figures.base import (
+    FIGURES,
+    PROFILE_NAMES,
+    figure_module,
+    planned_runs,
+    run_figure,
+)
 from curldescent.report import FigureEntry, load_entries, save_entry, write_report
 from curldescent.specs import SpecError
 
@@ -186,6 +192,7 @@ def reproduce(
         command += f" --only {','.join(names)}" if only else ""
     (out / MARKER).write_text(json.dumps({"profile": profile}))
     jobs = 1 if executor is not None else (jobs or default_jobs(len(names)))
+    total_runs = sum(planned_runs(n, profile) for n in names)
     t_start = time.time()
     done: dict[str, FigureEntry] = {}
 
@@ -199,7 +206,7 @@ def reproduce(
         runs = sum(e.n_runs or 0 for e in done.values())
         todo = f"; to do: {', '.join(n for n in names if n not in done)}" if left else ""
         log(
-            f"[{len(done)}/{len(names)} figures, {runs} runs done, {elapsed / 60:.1f} min{eta}] "
+            f"[{len(done)}/{len(names)} figures, {runs}/{total_runs} runs, {elapsed / 60:.1f} min{eta}] "
             f"{_summary(entry)}{todo}"
         )
 

@@ -1056,6 +1056,12 @@ def panel(data: xr.Dataset, prefix: str) -> xr.Dataset:
     )
 
 
+def planned_runs(sw: dict, slice_key: str) -> int:
+    """Runs a linear-phase figure simulates: its sweeps, the example, and one flow per run
+    of the slice sweep ``sw[slice_key]``."""
+    return sum(s.size for s in sw.values()) + 1 + sw[slice_key].size
+
+
 def assemble(
     figure: str,
     layer: str,
@@ -1067,11 +1073,12 @@ def assemble(
     panels: dict[str, xr.Dataset],
     *,
     method_labels: dict[str, str],
+    slice_key: str,
     attrs: dict[str, Any] | None = None,
 ) -> xr.Dataset:
     """One figure Dataset from its panels (prefix -> dataset; ``ex`` the example, ``sl`` the
     scheme slice), the analytic boundary (``bd``) and the attributes both figures share."""
-    ex, sl = panels["ex"], panels["sl"]
+    ex = panels["ex"]
     data = xr.merge(
         [prefixed(ds.drop_vars(["M", "N"], errors="ignore"), k) for k, ds in panels.items()]
         + [prefixed(boundary(layer), "bd")],
@@ -1087,9 +1094,7 @@ def assemble(
             "lyapunov": json.dumps(g["lyap"]),
             "example_explained_variance_ratio": ex.attrs["explained_variance_ratio"],
             "timing_s": json.dumps(times),
-            "n_runs": int(
-                sum(s.size for s in sw.values()) + 1 + sl.sizes["alpha"] * sl.sizes["seed"]
-            ),
+            "n_runs": planned_runs(sw, slice_key),
             "method_labels": json.dumps(method_labels),
             "sweep_stores": json.dumps({k: str(store_path(root, s)) for k, s in sw.items()}),
             **(attrs or {}),

@@ -9,6 +9,8 @@ A figure module ``curldescent.figures.figN`` defines:
 - ``compute(profile: str, out: Path, executor=None) -> xarray.Dataset``: runs (or resumes)
   the simulations/theory for a profile and returns the figure's data (stored under ``out``);
   it sets ``data.attrs["n_runs"]`` to the number of simulated runs (0 for pure theory);
+- ``planned_runs(profile: str) -> int`` (simulating figures): the same count, from the
+  profile's plan alone, for progress displays before anything runs;
 - ``plot(data) -> matplotlib.figure.Figure``: draws from the data only, never simulates;
 - ``claims(data) -> list[Claim]``: the paper's statements checked against the data.
 
@@ -66,6 +68,13 @@ class Claim:
     def __post_init__(self) -> None:
         if self.verdict not in VERDICTS:
             raise ValueError(f"verdict must be one of {VERDICTS} (got {self.verdict!r})")
+
+
+def planned_runs(name: str, profile: str) -> int:
+    """How many runs figure ``name`` simulates under ``profile`` (0 for pure theory), from
+    its ``planned_runs`` function, before anything is computed."""
+    count = getattr(figure_module(name), "planned_runs", None)
+    return 0 if count is None else int(count(profile))
 
 
 def verdict(ok: bool) -> str:

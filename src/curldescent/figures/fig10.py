@@ -76,6 +76,11 @@ SETUP = Setup(
 ALPHA = 0.05
 
 
+def planned_runs(profile: str) -> int:
+    """Runs the profile simulates (for progress displays before computing)."""
+    return fig5.distinct_runs(fig5.plan(SETUP, profile))
+
+
 def compute(profile: str, out: Path, executor: Any = None) -> xr.Dataset:
     """Fig. 10 data (cached per batch under ``out/fig10_runs``), plus the tanh speed-up
     from ``out/fig5.nc`` when present."""

@@ -282,6 +282,15 @@ def sweeps(profile: str) -> dict[str, Any]:
     return out
 
 
+#: the sweep of the slice whose runs the flow repeats
+SLICE_KEY = "slice_fb"
+
+
+def planned_runs(profile: str) -> int:
+    """Runs the profile simulates (for progress displays before computing)."""
+    return lp.planned_runs(sweeps(profile), SLICE_KEY)
+
+
 def _register() -> None:
     """Add the sweeps to :data:`curldescent.sweeps.SWEEPS` (``curldescent sweep fig3a-paper``)."""
     from curldescent.sweeps import SWEEPS
@@ -366,6 +375,7 @@ def compute(profile: str, out: Path, executor: Any = None) -> xr.Dataset:
         times,
         panels,
         method_labels=METHOD_LABELS,
+        slice_key=SLICE_KEY,
         attrs={
             "epochs_slice": g["slice"]["epochs"],
             "epochs_a": g["a"]["epochs"],

@@ -183,6 +183,11 @@ def sweeps(profile: str) -> dict[str, Any]:
     }
 
 
+def planned_runs(profile: str) -> int:
+    """Runs the profile simulates (for progress displays before computing)."""
+    return lp.planned_runs(sweeps(profile), "slice")
+
+
 def _register() -> None:
     """Add the sweeps to :data:`curldescent.sweeps.SWEEPS` (``curldescent sweep fig4a-paper``)."""
     from curldescent.sweeps import SWEEPS
@@ -228,6 +233,7 @@ def compute(profile: str, out: Path, executor: Any = None) -> xr.Dataset:
         times,
         {"a": a, "b": b, "ex": ex, "ly": ly, "sl": sl},
         method_labels=METHOD_LABELS,
+        slice_key="slice",
         attrs={"epochs": g["grid"]["epochs"]},
     )
 

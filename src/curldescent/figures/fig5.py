@@ -349,6 +349,17 @@ def _run_vars(
     }
 
 
+def distinct_runs(runs: dict[str, Any]) -> int:
+    """Runs actually simulated for a :func:`plan` (shared specs, e.g. the GD runs that
+    several panels reuse, count once)."""
+    return len({as_simulated(spec) for specs in runs.values() for spec in specs.values()})
+
+
+def planned_runs(profile: str) -> int:
+    """Runs the profile simulates (for progress displays before computing)."""
+    return distinct_runs(plan(SETUP, profile))
+
+
 def compute_setup(setup: Setup, profile: str, out: Path, executor: Any = None) -> xr.Dataset:
     """Run (or load from ``out/<name>_runs``) every run of the figure and assemble its data."""
     s = setup.settings[profile]
@@ -443,7 +454,7 @@ def compute_setup(setup: Setup, profile: str, out: Path, executor: Any = None) -
         batches=cost["batches"],
         computed_batches=cost["computed_batches"],
         worst_case_run_steps=float(_worst_case_steps(runs)),
-        n_runs=len({as_simulated(spec) for specs in runs.values() for spec in specs.values()}),
+        n_runs=distinct_runs(runs),
     )
     return ds
 

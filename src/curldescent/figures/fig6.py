@@ -107,6 +107,11 @@ def _base(profile: str) -> RunSpec:
 GRIDS = {"main": "fig6", "zoom": "fig6-zoom"}
 
 
+def planned_runs(profile: str) -> int:
+    """Runs the profile simulates (for progress displays before computing)."""
+    return sum(sw.size for sw in sweeps(profile).values())
+
+
 def sweeps(profile: str) -> dict[str, Any]:
     """The two grids of Fig. 6 (whole and close-up) for ``profile``."""
     s = SETTINGS[profile]
@@ -238,7 +243,7 @@ def compute(profile: str, out: Path, executor: Any = None) -> xr.Dataset:
         parts.append(lp.prefixed(panel, key))
     ds = xr.merge([*parts, lp.prefixed(lp.boundary(LAYER), "bd")])
     ds.attrs.update(
-        n_runs=sum(sw.size for sw in sweeps(profile).values()),
+        n_runs=planned_runs(profile),
         figure="fig6",
         profile=profile,
         settings=json.dumps(SETTINGS[profile]),

@@ -284,12 +284,20 @@ def plot_errors(
 # --------------------------------------------------------------------------- figure 7
 
 
+def _specs(profile: str) -> dict[str, Any]:
+    return example_specs("fig6", SETTINGS[profile], C, {"rule.alpha_hidden": ALPHA_H})
+
+
+def planned_runs(profile: str) -> int:
+    """Runs the profile simulates (for progress displays before computing)."""
+    return len(_specs(profile))
+
+
 def compute(profile: str, out: Path, executor: Any = None) -> xr.Dataset:
     """Simulate the example run and its gradient control (cached under ``out/fig7_runs``;
     ``executor`` is unused: two runs)."""
     s = SETTINGS[profile]
-    specs = example_specs("fig6", s, C, {"rule.alpha_hidden": ALPHA_H})
-    return compute_example("fig7", profile, s, specs, out, c=C, alpha_h=ALPHA_H)[0]
+    return compute_example("fig7", profile, s, _specs(profile), out, c=C, alpha_h=ALPHA_H)[0]
 
 
 def plot(data: xr.Dataset):

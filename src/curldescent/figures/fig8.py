@@ -115,6 +115,12 @@ def _base(profile: str, *, manifold: bool) -> RunSpec:
 GRIDS = {"final": "fig8", "peak": "fig8-peak"}
 
 
+def planned_runs(profile: str) -> int:
+    """Runs the profile simulates (for progress displays before computing)."""
+    sw = sweeps(profile)
+    return sw["final"].size + sw["peak"].size
+
+
 def sweeps(profile: str) -> dict[str, Any]:
     """The grids of Fig. 8: random start (a) and start 1e-15 off the manifold (b)."""
     s = SETTINGS[profile]
@@ -208,7 +214,7 @@ def compute(profile: str, out: Path, executor: Any = None) -> xr.Dataset:
     )
     ds = xr.merge([lp.prefixed(a, "a"), lp.prefixed(b, "b"), lp.prefixed(bnd, "bd")])
     ds.attrs.update(
-        n_runs=sw["final"].size + sw["peak"].size,
+        n_runs=planned_runs(profile),
         figure="fig8",
         profile=profile,
         settings=json.dumps(SETTINGS[profile]),

@@ -60,11 +60,22 @@ LABELS = {
 }
 
 
+def _specs(profile: str) -> dict[str, Any]:
+    start = {"task.start": "teacher", "task.perturb_W1": PERTURBATION}
+    return example_specs(
+        "fig8", SETTINGS[profile], C, {"rule.alpha_readout": ALPHA_R, **start}, n_points=300
+    )
+
+
+def planned_runs(profile: str) -> int:
+    """Runs the profile simulates (for progress displays before computing)."""
+    return len(_specs(profile))
+
+
 def compute(profile: str, out: Path, executor: Any = None) -> xr.Dataset:
     """Simulate the two example runs (cached under ``out/fig9_runs``; ``executor`` unused)."""
     s = SETTINGS[profile]
-    start = {"task.start": "teacher", "task.perturb_W1": PERTURBATION}
-    specs = example_specs("fig8", s, C, {"rule.alpha_readout": ALPHA_R, **start}, n_points=300)
+    specs = _specs(profile)
     ds, runs = compute_example(
         "fig9", profile, s, specs, out, c=C, alpha_r=ALPHA_R, perturbation=PERTURBATION
     )
