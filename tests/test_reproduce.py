@@ -61,6 +61,11 @@ def test_eta_packs_relative_costs_and_scales_by_observed_speed():
         max(QUICK_SECONDS.values()) - 10.0
     )
     assert eta_seconds(names, {"fig1": 3.0}, 1e6, jobs=2) == 0.0
+    # the paper profile's own relative costs: fig6 alone bounds two processes' wall time
+    paper = {"fig6": 260.0, "fig8": 125.0, "fig1": 0.01}
+    assert eta_seconds(list(paper), {"fig1": 36.0}, 36.0, jobs=2, costs=paper) == pytest.approx(
+        260 * 3600 - 36.0
+    )
 
 
 def test_every_figure_ran_and_has_an_image_and_claims(smoke_report):

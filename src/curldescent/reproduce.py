@@ -52,10 +52,35 @@ QUICK_SECONDS = {
 }
 
 
-def eta_seconds(names: Sequence[str], done: dict[str, float], elapsed: float, jobs: int) -> float:
-    """Seconds left: the figures' relative costs packed on ``jobs`` processes (never less
-    than the longest figure), scaled by the wall time the finished figures actually took."""
-    cost = {n: QUICK_SECONDS.get(n, 60) for n in names}
+#: estimated core-hours per figure of the paper profile (README, benchmarks/paper_costs.py)
+PAPER_CORE_HOURS = {
+    "fig6": 260,
+    "fig8": 125,
+    "fig3": 75,
+    "fig10": 60,
+    "fig5": 22,
+    "fig4": 12,
+    "fig9": 0.3,
+    "fig7": 0.3,
+    "fig2": 0.01,
+    "figA": 0.01,
+    "fig1": 0.01,
+}
+#: relative cost of each figure per profile (smoke: like quick)
+RELATIVE_COST = {"smoke": QUICK_SECONDS, "quick": QUICK_SECONDS, "paper": PAPER_CORE_HOURS}
+
+
+def eta_seconds(
+    names: Sequence[str],
+    done: dict[str, float],
+    elapsed: float,
+    jobs: int,
+    costs: dict[str, float] = QUICK_SECONDS,
+) -> float:
+    """Seconds left: the figures' relative ``costs`` packed on ``jobs`` processes (never
+    less than the longest figure), scaled by the wall time the finished figures took."""
+    default = max(costs.values()) / 10
+    cost = {n: costs.get(n, default) for n in names}
     speed = sum(done.values()) / max(sum(cost[n] for n in done), 1e-9)
     total = max(sum(cost.values()) / jobs, max(cost.values()))
     return max(0.0, total * speed - elapsed)
@@ -202,7 +227,8 @@ def reproduce(
         elapsed = time.time() - t_start
         left = len(names) - len(done)
         walls = {n: e.wall_time_s for n, e in done.items()}
-        eta = f", ETA ~{eta_seconds(names, walls, elapsed, jobs) / 60:.1f} min" if left else ""
+        left_s = eta_seconds(names, walls, elapsed, jobs, RELATIVE_COST[profile])
+        eta = f", ETA ~{left_s / 60:.1f} min" if left else ""
         runs = sum(e.n_runs or 0 for e in done.values())
         todo = f"; to do: {', '.join(n for n in names if n not in done)}" if left else ""
         log(
@@ -215,7 +241,7 @@ def reproduce(
             log(f"{name} ({profile}) ...")
             progress(run_entry(name, profile, out, executor))
     else:
-        order = sorted(names, key=lambda n: -QUICK_SECONDS.get(n, 60))
+        order = sorted(names, key=lambda n: -RELATIVE_COST[profile].get(n, 0))
         spawn = multiprocessing.get_context("spawn")  # never fork after JAX started threads
         with ProcessPoolExecutor(max_workers=jobs, mp_context=spawn) as pool:
             futures = {pool.submit(_run_entry_in_worker, n, profile, out): n for n in order}
