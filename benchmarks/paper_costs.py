@@ -39,7 +39,7 @@ WORKLOADS = {
         "readout",
         (0.01, 1.0, 10.0),
         2000,
-        lambda: list(fig4.sweeps("paper").values())[:2],
+        lambda: [fig4.sweeps("paper")[k] for k in ("a", "b")],
     ),
     "fig6 (tanh, batch 10)": (
         "fig6",

@@ -26,8 +26,8 @@ def _check_grid(sweep, cs, n_seeds, *, batch, epochs=100_000, alphas=ALPHAS):
     specs = sweep.point_specs()  # validates every run
     assert len(specs) == len(cs) * len(alphas) * n_seeds
     per_c = len(alphas) * n_seeds
-    for i, s in enumerate(specs[:: max(1, len(specs) // 50)]):
-        c = cs[(i * max(1, len(specs) // 50)) // per_c]
+    for i in range(0, len(specs), max(1, len(specs) // 50)):
+        s, c = specs[i], cs[i // per_c]
         assert (s.network.M, s.network.N) == sizes_for_c(c)  # N = int(220/(1+c)), M = ...
         assert s.task.n_train == 250 and s.train.epochs == epochs
         assert s.train.lr == 0.1 and s.train.renormalize and s.train.n_checkpoints == 100
