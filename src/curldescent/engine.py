@@ -227,8 +227,9 @@ def make_epoch(st: Static, init: InitialState, plast: Plasticity, lr, shuffle_ke
         counts = valid.sum(axis=1, keepdims=True)
         weights = jnp.asarray(valid / counts)  # each row sums to one over its real examples
 
-    def minibatch_epoch(params, epoch):
-        perm = permutation(jr.fold_in(shuffle_key, epoch), n)
+    def minibatch_epoch(params, epoch, perm=None):
+        if perm is None:  # else drawn beforehand by epoch_orders
+            perm = permutation(jr.fold_in(shuffle_key, epoch), n)
         if padded:
             perm = jnp.concatenate([perm, jnp.zeros(n_steps * B - n, perm.dtype)])
         # one gather per epoch, then the scan slices contiguous (B, M) batches: per-step
@@ -249,6 +250,17 @@ def make_epoch(st: Static, init: InitialState, plast: Plasticity, lr, shuffle_ke
         return params
 
     return minibatch_epoch
+
+
+#: epochs whose minibatch orders are drawn together (vectorised): a single 250-element
+#: permutation costs ~60 us inside a run's loop on the CPU, about as much as 5 training steps
+ORDER_BLOCK = 8
+
+
+def epoch_orders(shuffle_key, epochs: jnp.ndarray, n: int) -> jnp.ndarray:
+    """The minibatch orders (permutations of ``n`` examples) of ``epochs``, one per row:
+    row ``i`` is ``permutation(fold_in(shuffle_key, epochs[i]), n)``, as each epoch draws it."""
+    return jax.vmap(lambda e: permutation(jr.fold_in(shuffle_key, e), n))(epochs)
 
 
 class RunOutput(NamedTuple):
@@ -282,13 +294,32 @@ def train_one(
             ~(jnp.all(jnp.isfinite(params.W1)) & jnp.all(jnp.isfinite(params.W2))),
         )
 
+    def advance(params, start, count):  # epochs start, ..., start + count - 1, in order
+        if st.full_batch:  # two epochs per iteration: 1.2x faster linear on the CPU (README)
+            k = 2
+
+            def several(j, p):
+                return epoch_fn(epoch_fn(p, start + 2 * j), start + 2 * j + 1)
+        else:  # minibatch orders of ORDER_BLOCK epochs drawn together
+            k = ORDER_BLOCK
+
+            def several(j, p):
+                e0 = start + k * j
+                perms = epoch_orders(shuffle_key, e0 + jnp.arange(k), st.n_train)
+                return jax.lax.fori_loop(0, k, lambda m, q: epoch_fn(q, e0 + m, perms[m]), p)
+
+        params = jax.lax.fori_loop(0, count // k, several, params)
+        return jax.lax.fori_loop(
+            count - count % k, count, lambda j, p: epoch_fn(p, start + j), params
+        )
+
     def buffer(first):  # (T, ...) filled with NaN, `first` at checkpoint 0
         return jnp.full((T, *jnp.shape(first)), jnp.nan, jnp.result_type(first)).at[0].set(first)
 
     def interval(carry):
         i, params, bad, _, s1, s2, nw, tr_b, te_b, w_b = carry
         start = starts[i]
-        params = jax.lax.fori_loop(0, counts[i], lambda j, p: epoch_fn(p, start + j), params)
+        params = advance(params, start, counts[i])
         tr, te, nonfinite = observe(params)
         if W:
             inw = (ends[i] > E - W).astype(params.W1.dtype)
@@ -339,19 +370,23 @@ def train_one(
 def vmap_width(st: Static, chunk: int) -> int:
     """How many runs of a chunk advance together (vectorised) inside the compiled program.
 
-    Measured on the CPU (training program alone, run-epochs/s, ``benchmarks/README.md``):
-    full-batch linear gains ~2x from 32-wide batches; minibatch linear 110x110 runs 1.7x
-    faster one run at a time (2,300 vs 1,390 at width 32: a run's weights stay in L2);
-    minibatch tanh 100->10 is fastest 8 wide (~460 vs ~320 at width 1, ~440 at 16), its
-    2000-example products (full batch, checkpoint errors) 1.5x slower 8 wide than 1 wide.
-    Accelerators vectorise the whole chunk. Results agree across widths to rounding
-    (~1e-15); equal widths give bitwise-equal runs.
+    Measured on the CPU (``simulate_batch`` and the training program alone, run-epochs/s,
+    ``benchmarks/README.md``; 2026-12-07, Intel Xeon with AVX-512): linear runs are fastest
+    one at a time, full batch (Fig. 4's grid: 4.3 core-hours at width 1, 11.5 at width 8;
+    110×110: 65k vs 24k run-epochs/s at width 32) and minibatch (110×110: 2.6k vs 1.0k):
+    XLA:CPU's batched small products are slower per run than single ones, and one run's
+    weights stay in L2. Only the tiniest shapes (W1 217×2) gain from vectorising, and they are
+    the cheapest runs of a grid. (On an AMD EPYC, an older engine measured full-batch linear
+    ~2× faster 32 wide.) Minibatch tanh 100->10 is fastest 8 wide (800 vs 600 at width 1,
+    700 at 16); full-batch tanh's 2000-example products are slower vectorised. Accelerators
+    vectorise the whole chunk. Results agree across widths to rounding (~1e-15); equal
+    widths give bitwise-equal runs.
     """
     if jax.default_backend() != "cpu":
         return chunk
-    if st.network.is_linear:
-        return chunk if st.full_batch else 1
-    return 1 if st.full_batch else min(chunk, 8)  # full-batch tanh: batched big products lose
+    if st.network.is_linear or st.full_batch:
+        return 1
+    return min(chunk, 8)
 
 
 @partial(jax.jit, static_argnums=(0, 1))
@@ -361,7 +396,9 @@ def _train_batch(
     def one(args):
         return train_one(st, *args)
 
-    return jax.lax.map(one, (init, plast, lr, shuffle_keys, stop_below), batch_size=width)
+    xs = (init, plast, lr, shuffle_keys, stop_below)
+    # width 1: a plain loop over runs (1.1x faster minibatch linear than a vmap one run wide)
+    return jax.lax.map(one, xs) if width == 1 else jax.lax.map(one, xs, batch_size=width)
 
 
 def _structural_task(task: TaskSpec) -> TaskSpec:
