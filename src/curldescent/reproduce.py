@@ -54,12 +54,12 @@ QUICK_SECONDS = {
 
 #: estimated core-hours per figure of the paper profile (README, benchmarks/paper_costs.py)
 PAPER_CORE_HOURS = {
-    "fig6": 260,
-    "fig8": 125,
-    "fig3": 75,
+    "fig6": 200,
+    "fig8": 120,
     "fig10": 60,
+    "fig3": 34,
     "fig5": 22,
-    "fig4": 12,
+    "fig4": 3.7,
     "fig9": 0.3,
     "fig7": 0.3,
     "fig2": 0.01,
