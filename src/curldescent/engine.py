@@ -380,14 +380,15 @@ def vmap_width(st: Static, chunk: int) -> int:
     XLA:CPU's batched small products are slower per run than single ones, and one run's
     weights stay in L2. Only the tiniest shapes (W1 217×2) gain from vectorising, and they are
     the cheapest runs of a grid. (On an AMD EPYC, an older engine measured full-batch linear
-    ~2× faster 32 wide.) Minibatch tanh 100->10 is fastest 8 wide (800 vs 600 at width 1,
-    700 at 16); full-batch tanh's 2000-example products are slower vectorised. Accelerators
-    vectorise the whole chunk. Results agree across widths to rounding (~1e-15); equal
-    widths give bitwise-equal runs.
+    ~2× faster 32 wide.) Minibatch tanh with small weights is fastest 8 wide (100->10: 800
+    vs 600 at width 1, 700 at 16; 100->20: 1.1×; 60->40: even), larger ones one at a time
+    (Fig. 6's 20->200 and 200->20: 1.1-1.2×, 110->110: 1.5×); full-batch tanh's
+    2000-example products are slower vectorised. Accelerators vectorise the whole chunk.
+    Results agree across widths to rounding (~1e-15); equal widths give bitwise-equal runs.
     """
     if jax.default_backend() != "cpu":
         return chunk
-    if st.network.is_linear or st.full_batch:
+    if st.network.is_linear or st.full_batch or st.network.N * st.network.M > 3000:
         return 1
     return min(chunk, 8)
 

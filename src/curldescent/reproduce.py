@@ -54,8 +54,8 @@ QUICK_SECONDS = {
 
 #: estimated core-hours per figure of the paper profile (README, benchmarks/paper_costs.py)
 PAPER_CORE_HOURS = {
-    "fig6": 200,
     "fig8": 120,
+    "fig6": 110,
     "fig10": 60,
     "fig3": 34,
     "fig5": 22,
