@@ -89,6 +89,21 @@ def permutation(key, n: int) -> jnp.ndarray:
     return x
 
 
+#: epochs whose minibatch orders are drawn together (vectorised): one 250-element
+#: permutation costs 60-90 us inside a run's loop on the CPU, about as much as 5-7 steps
+ORDER_BLOCK = 8
+
+
+def epoch_order(shuffle_key, epoch, n: int) -> jnp.ndarray:
+    """The minibatch order of ``epoch``: a permutation of the ``n`` training examples."""
+    return permutation(jr.fold_in(shuffle_key, epoch), n)
+
+
+def epoch_orders(shuffle_key, epochs: jnp.ndarray, n: int) -> jnp.ndarray:
+    """:func:`epoch_order` of each of ``epochs``, one per row, drawn together (vmapped)."""
+    return jax.vmap(lambda e: epoch_order(shuffle_key, e, n))(epochs)
+
+
 class Static(NamedTuple):
     """Everything that fixes shapes or code paths (hashable: the jit cache key)."""
 
@@ -229,7 +244,7 @@ def make_epoch(st: Static, init: InitialState, plast: Plasticity, lr, shuffle_ke
 
     def minibatch_epoch(params, epoch, perm=None):
         if perm is None:  # else drawn beforehand by epoch_orders
-            perm = permutation(jr.fold_in(shuffle_key, epoch), n)
+            perm = epoch_order(shuffle_key, epoch, n)
         if padded:
             perm = jnp.concatenate([perm, jnp.zeros(n_steps * B - n, perm.dtype)])
         # one gather per epoch, then the scan slices contiguous (B, M) batches: per-step
@@ -250,17 +265,6 @@ def make_epoch(st: Static, init: InitialState, plast: Plasticity, lr, shuffle_ke
         return params
 
     return minibatch_epoch
-
-
-#: epochs whose minibatch orders are drawn together (vectorised): a single 250-element
-#: permutation costs ~60 us inside a run's loop on the CPU, about as much as 5 training steps
-ORDER_BLOCK = 8
-
-
-def epoch_orders(shuffle_key, epochs: jnp.ndarray, n: int) -> jnp.ndarray:
-    """The minibatch orders (permutations of ``n`` examples) of ``epochs``, one per row:
-    row ``i`` is ``permutation(fold_in(shuffle_key, epochs[i]), n)``, as each epoch draws it."""
-    return jax.vmap(lambda e: permutation(jr.fold_in(shuffle_key, e), n))(epochs)
 
 
 class RunOutput(NamedTuple):

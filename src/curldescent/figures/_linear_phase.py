@@ -1073,12 +1073,11 @@ def assemble(
     panels: dict[str, xr.Dataset],
     *,
     method_labels: dict[str, str],
-    slice_key: str,
     attrs: dict[str, Any] | None = None,
 ) -> xr.Dataset:
     """One figure Dataset from its panels (prefix -> dataset; ``ex`` the example, ``sl`` the
     scheme slice), the analytic boundary (``bd``) and the attributes both figures share."""
-    ex = panels["ex"]
+    ex, sl = panels["ex"], panels["sl"]
     data = xr.merge(
         [prefixed(ds.drop_vars(["M", "N"], errors="ignore"), k) for k, ds in panels.items()]
         + [prefixed(boundary(layer), "bd")],
@@ -1094,7 +1093,11 @@ def assemble(
             "lyapunov": json.dumps(g["lyap"]),
             "example_explained_variance_ratio": ex.attrs["explained_variance_ratio"],
             "timing_s": json.dumps(times),
-            "n_runs": planned_runs(sw, slice_key),
+            # what was simulated: the sweeps, the example, one flow per slice run (tests
+            # compare it with planned_runs, the count announced before computing)
+            "n_runs": int(
+                sum(s.size for s in sw.values()) + 1 + sl.sizes["alpha"] * sl.sizes["seed"]
+            ),
             "method_labels": json.dumps(method_labels),
             "sweep_stores": json.dumps({k: str(store_path(root, s)) for k, s in sw.items()}),
             **(attrs or {}),

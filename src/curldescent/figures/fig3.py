@@ -282,13 +282,10 @@ def sweeps(profile: str) -> dict[str, Any]:
     return out
 
 
-#: the sweep of the slice whose runs the flow repeats
-SLICE_KEY = "slice_fb"
-
-
 def planned_runs(profile: str) -> int:
-    """Runs the profile simulates (for progress displays before computing)."""
-    return lp.planned_runs(sweeps(profile), SLICE_KEY)
+    """Runs the profile simulates (for progress displays before computing); the flow
+    repeats the runs of the ``slice_fb`` sweep."""
+    return lp.planned_runs(sweeps(profile), "slice_fb")
 
 
 def _register() -> None:
@@ -375,7 +372,6 @@ def compute(profile: str, out: Path, executor: Any = None) -> xr.Dataset:
         times,
         panels,
         method_labels=METHOD_LABELS,
-        slice_key=SLICE_KEY,
         attrs={
             "epochs_slice": g["slice"]["epochs"],
             "epochs_a": g["a"]["epochs"],

@@ -233,7 +233,6 @@ def compute(profile: str, out: Path, executor: Any = None) -> xr.Dataset:
         times,
         {"a": a, "b": b, "ex": ex, "ly": ly, "sl": sl},
         method_labels=METHOD_LABELS,
-        slice_key="slice",
         attrs={"epochs": g["grid"]["epochs"]},
     )
 
