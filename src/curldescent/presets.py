@@ -13,6 +13,10 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator, Mapping
+from contextvars import ContextVar
+from types import MappingProxyType
 from typing import Any
 
 from curldescent.specs import (
@@ -130,10 +134,29 @@ PRESETS = {
 }
 
 
+_OVERRIDES: ContextVar[Mapping[str, Any]] = ContextVar(
+    "preset_overrides", default=MappingProxyType({})
+)
+
+
+@contextlib.contextmanager
+def preset_overrides(changes: Mapping[str, Any]) -> Iterator[None]:
+    """Inside the block, every :func:`preset_spec` applies the dotted-path ``changes`` last
+    (``curldescent figure --set``: every run a figure simulates starts from a preset; the
+    fields the figure sweeps keep their swept values)."""
+    token = _OVERRIDES.set({**_OVERRIDES.get(), **changes})
+    try:
+        yield
+    finally:
+        _OVERRIDES.reset(token)
+
+
 def preset_spec(name: str, **overrides: Any) -> RunSpec:
     """The preset RunSpec ``name`` with dotted-path overrides, e.g.
-    ``preset_spec("fig3a", **{"rule.alpha_hidden": 0.5})``."""
+    ``preset_spec("fig3a", **{"rule.alpha_hidden": 0.5})`` (then those of an enclosing
+    :func:`preset_overrides`)."""
     if name not in PRESETS:
         raise SpecError(f"unknown preset {name!r}; allowed: {', '.join(PRESETS)}")
+    overrides = {**overrides, **_OVERRIDES.get()}
     spec = PRESETS[name]()
     return replace_fields(spec, overrides) if overrides else spec

@@ -16,6 +16,7 @@ Why these settings (measured in ``benchmarks/README.md``):
 from __future__ import annotations
 
 import os
+import sys
 
 XLA_CPU_FLAGS = "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1 --xla_cpu_use_thunk_runtime=false"
 THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
@@ -30,11 +31,15 @@ def runtime_environment() -> dict[str, str]:
 
 def configure_runtime(*, x64: bool = True) -> None:
     """Set the environment defaults above (without overriding what the user set) and, if
-    ``x64``, switch JAX to float64. Call before importing JAX for the XLA flags to apply."""
+    ``x64``, switch JAX to float64. Call before importing JAX for the XLA flags to apply.
+
+    Does not import JAX: before JAX starts, float64 is requested through
+    ``JAX_ENABLE_X64=1`` (so ``curldescent --help`` stays fast)."""
     for key, value in runtime_environment().items():
         if key != "JAX_ENABLE_X64":
             os.environ.setdefault(key, value)
     if x64:
-        import jax
-
-        jax.config.update("jax_enable_x64", True)
+        if "jax" in sys.modules:
+            sys.modules["jax"].config.update("jax_enable_x64", True)
+        else:
+            os.environ["JAX_ENABLE_X64"] = "1"

@@ -10,6 +10,12 @@ from typing import Annotated, Any
 
 import typer
 
+from curldescent.cli.options import (
+    SchedulerFileOpt,
+    SetOpt,
+    check_executor_options,
+    parse_set,
+)
 from curldescent.specs import SpecError
 
 
@@ -166,6 +172,7 @@ def train(
     as_json: Annotated[
         bool, typer.Option("--json", help="Print one JSON object with the results on stdout.")
     ] = False,
+    overrides: SetOpt = None,
 ) -> None:
     """Train one student network and report its train/test error on the checkpoint grid."""
     from curldescent.engine import simulate
@@ -234,6 +241,7 @@ def train(
     changes.update({k: v for k, v in flags.items() if v is not None})
     if bs is not None:
         changes["train.batch_size"] = None if bs == "full" else bs
+    changes.update(parse_set(overrides))
     spec = replace_fields(spec, changes) if changes else spec
     result = simulate(spec)
     ds = result.to_dataset()
@@ -288,16 +296,13 @@ SchedulerOpt = Annotated[
 ]
 
 
-def _executor(workers: int | None, scheduler: str | None) -> Any:
-    if workers is not None and scheduler is not None:
-        raise SpecError("give either --workers or --scheduler, not both")
-    if workers is not None and workers < 1:
-        raise SpecError(f"--workers must be >= 1 (got {workers})")
-    if workers is None and scheduler is None:
+def _executor(workers: int | None, scheduler: str | None, scheduler_file: Path | None) -> Any:
+    check_executor_options(workers, scheduler, scheduler_file)
+    if workers is None and scheduler is None and scheduler_file is None:
         return None
     from curldescent.sweeps.executors import make_executor
 
-    return make_executor(workers=workers, scheduler=scheduler)
+    return make_executor(workers=workers, scheduler=scheduler, scheduler_file=scheduler_file)
 
 
 def figure(
@@ -308,17 +313,28 @@ def figure(
     out: Annotated[Path, typer.Option(help="Output folder.")] = Path("results"),
     workers: WorkersOpt = None,
     scheduler: SchedulerOpt = None,
+    scheduler_file: SchedulerFileOpt = None,
+    overrides: SetOpt = None,
 ) -> None:
-    """Compute, plot and check one figure: writes NAME.png, NAME.pdf, NAME.nc, NAME.claims.json."""
-    from curldescent.figures.base import figure_module, run_figure
+    """Compute, plot and check one figure: writes NAME.png, NAME.pdf, NAME.nc, NAME.claims.json.
+
+    --set changes the preset that every simulated run of the figure starts from; the fields
+    the figure sweeps keep their swept values."""
+    from curldescent.figures.base import figure_module, planned_runs, run_figure
+    from curldescent.presets import preset_overrides
     from curldescent.reproduce import check_output_folder
 
     figure_module(name)  # unknown names fail before anything is written
+    changes = parse_set(overrides)
+    if changes and planned_runs(name, profile.value) == 0:
+        raise SpecError(f"--set applies to figures that simulate runs; {name} is pure theory")
     if out.exists() and not out.is_dir():
         raise SpecError(f"--out must be a folder (got the file {out})")
     if (out / "reproduce.json").exists():  # a reproduce folder: same profile only
         check_output_folder(out, profile.value)
-    res = run_figure(name, profile=profile.value, out=out, executor=_executor(workers, scheduler))
+    executor = _executor(workers, scheduler, scheduler_file)
+    with preset_overrides(changes):
+        res = run_figure(name, profile=profile.value, out=out, executor=executor)
     counts: dict[str, int] = {}
     for c in res.claims:
         counts[c.verdict] = counts.get(c.verdict, 0) + 1
@@ -341,11 +357,13 @@ def reproduce(
     ] = None,
     workers: WorkersOpt = None,
     scheduler: SchedulerOpt = None,
+    scheduler_file: SchedulerFileOpt = None,
     jobs: Annotated[
         int | None,
         typer.Option(
-            help="Figures run at once, each in its own process (default: one per CPU core); "
-            "ignored with --workers/--scheduler, where figures run one at a time."
+            help="Figures run at once, each in its own process (default: one per CPU core, or "
+            "one per accelerator when JAX sees a GPU); ignored with --workers/--scheduler/"
+            "--scheduler-file, where figures run one at a time."
         ),
     ] = None,
 ) -> None:
@@ -358,6 +376,7 @@ def reproduce(
     command += f" --only {only}" if only else ""
     command += f" --workers {workers}" if workers else ""
     command += f" --scheduler {scheduler}" if scheduler else ""
+    command += f" --scheduler-file {scheduler_file}" if scheduler_file else ""
     command += f" --jobs {jobs}" if jobs else ""
     if jobs is not None and jobs < 1:
         raise SpecError(f"--jobs must be >= 1 (got {jobs})")
@@ -365,7 +384,7 @@ def reproduce(
         profile=profile.value,
         out=out,
         only=names,
-        executor=_executor(workers, scheduler),
+        executor=_executor(workers, scheduler, scheduler_file),
         jobs=jobs,
         command=command,
         log=lambda m: typer.echo(m, err=True),

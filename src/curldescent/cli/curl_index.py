@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import json
 
-import numpy as np
 import typer
 
-from curldescent.models.catalog import CASES, ORDERS
+from curldescent.models.names import CASES, ORDERS
 
 
-def _stats(values: np.ndarray) -> dict:
+def _stats(values) -> dict:
+    import numpy as np
+
     v = np.asarray(values, float)
     return {
         "mean": float(np.mean(v)),
@@ -37,10 +38,14 @@ def curl_index(
     K: int = typer.Option(1, "--K", help="Output size (rules)."),
     n_inh: int = typer.Option(2, "--n-inh", help="Inhibitory neurons (ei*, pehlevan)."),
     alpha_hidden: float = typer.Option(
-        0.25, "--alpha-hidden", help="Flipped fraction of input neurons, alpha_h (curl)."
+        0.0,
+        "--alpha-hidden",
+        help="Flipped fraction of input neurons, alpha_h (curl); 0 = no hidden-layer flips.",
     ),
     alpha_readout: float = typer.Option(
-        0.0, "--alpha-readout", help="Flipped fraction of hidden neurons, alpha_r (curl)."
+        0.0,
+        "--alpha-readout",
+        help="Flipped fraction of hidden neurons, alpha_r (curl); 0 = no readout flips.",
     ),
     feedback_scale: float = typer.Option(
         1.0, "--feedback-scale", help="Feedback matrix scale (feedback_alignment)."

@@ -8,6 +8,7 @@ into one line on stderr, ``error: ...``, and exit code 2, without a traceback.
 from __future__ import annotations
 
 import sys
+from typing import Annotated
 
 import click
 import typer
@@ -31,7 +32,30 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
+    rich_markup_mode=None,  # help texts print as written ("[network] [task]" stays)
 )
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        from curldescent import __version__
+
+        typer.echo(f"curldescent {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_print_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    pass
+
+
 commands.register(app)
 sweep.register(app)
 app.add_typer(theory.app, name="theory")

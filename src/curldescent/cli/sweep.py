@@ -2,7 +2,8 @@
 
 Usage::
 
-    curldescent sweep SPEC --out STORE [--workers N | --scheduler ADDR] [--dry-run]
+    curldescent sweep SPEC --out STORE [--set KEY=VALUE ...]
+                      [--workers N | --scheduler ADDR | --scheduler-file PATH] [--dry-run]
     curldescent sweep status STORE [--json]
     curldescent sweep list
     curldescent export STORE --netcdf FILE [--partial] [--overwrite]
@@ -20,6 +21,12 @@ from typing import Annotated
 
 import typer
 
+from curldescent.cli.options import (
+    SchedulerFileOpt,
+    SetOpt,
+    check_executor_options,
+    parse_set,
+)
 from curldescent.specs import SpecError
 
 __all__ = ["export", "register", "sweep"]
@@ -40,6 +47,20 @@ def _plan_summary(plan) -> str:
             f"epochs: {len(plan.epochs)} checkpoints from {int(plan.epochs[0])} to {int(plan.epochs[-1])}",
         ]
     )
+
+
+def with_overrides(sweep_spec, changes: dict):
+    """``sweep_spec`` with ``--set`` changes applied to its base RunSpec; a field that an axis
+    sweeps cannot be overridden (the axis would win)."""
+    if not changes:
+        return sweep_spec
+    from curldescent.specs import replace_fields
+
+    for axis in sweep_spec.axes:
+        swept = sorted(set(changes) & set(axis.paths()))
+        if swept:
+            raise SpecError(f"--set {swept[0]}: the sweep's axis {axis.name!r} sets this field")
+    return sweep_spec.replace(base=replace_fields(sweep_spec.base, changes))
 
 
 def sweep(
@@ -73,6 +94,8 @@ def sweep(
             help="Run on an existing dask cluster (scheduler address, e.g. tcp://host:8786).",
         ),
     ] = None,
+    scheduler_file: SchedulerFileOpt = None,
+    overrides: SetOpt = None,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Print the plan (runs, batches) and stop.")
     ] = False,
@@ -86,13 +109,20 @@ def sweep(
         bool, typer.Option("--json", help="With 'status': print one JSON object.")
     ] = False,
 ) -> None:
-    """Run (or resume) a sweep into a zarr store: sweep SPEC --out STORE [--workers N |
-    --scheduler ADDR]. Also: sweep status STORE; sweep list (built-in sweeps)."""
+    """Run (or resume) a sweep into a zarr store: sweep SPEC --out STORE [--set KEY=VALUE]
+    [--workers N | --scheduler ADDR | --scheduler-file PATH]. Also: sweep status STORE;
+    sweep list (built-in sweeps). --set changes the sweep's base run spec."""
     from curldescent.sweeps import SWEEPS, plan_sweep, resolve_sweep, sweep_status
     from curldescent.sweeps.executors import make_executor
     from curldescent.sweeps.run import SweepFailed, execute_sweep
 
-    run_options = workers is not None or scheduler is not None or dry_run
+    run_options = (
+        workers is not None
+        or scheduler is not None
+        or scheduler_file is not None
+        or dry_run
+        or bool(overrides)
+    )
     if spec == "status":
         target = store if store is not None else out
         if target is None:
@@ -100,7 +130,10 @@ def sweep(
         if store is not None and out is not None:
             raise SpecError("give the store once: curldescent sweep status STORE")
         if run_options:
-            raise SpecError("--workers, --scheduler and --dry-run do not apply to 'sweep status'")
+            raise SpecError(
+                "--workers, --scheduler, --scheduler-file, --set and --dry-run do not apply to "
+                "'sweep status'"
+            )
         status = sweep_status(target)
         typer.echo(json.dumps(status.to_dict(), sort_keys=True) if as_json else status.summary())
         return
@@ -116,18 +149,15 @@ def sweep(
         raise SpecError(f"unexpected argument {store}; give the store with --out STORE")
     if as_json:
         raise SpecError("--json applies to 'sweep status' only")
-    if workers is not None and scheduler is not None:
-        raise SpecError("give either --workers or --scheduler, not both")
-    if workers is not None and workers < 1:
-        raise SpecError(f"--workers must be an integer >= 1 (got {workers})")
-    sweep_spec = resolve_sweep(spec)
+    check_executor_options(workers, scheduler, scheduler_file)
+    sweep_spec = with_overrides(resolve_sweep(spec), parse_set(overrides))
     plan = plan_sweep(sweep_spec)  # validates every point before anything starts
     if dry_run:
         typer.echo(_plan_summary(plan))
         return
     if out is None:
         raise SpecError("missing --out STORE (the sweep's zarr store)")
-    executor = make_executor(workers=workers, scheduler=scheduler)
+    executor = make_executor(workers=workers, scheduler=scheduler, scheduler_file=scheduler_file)
     try:
         report = execute_sweep(sweep_spec, out, executor, progress=None if progress else False)
     except SweepFailed as exc:

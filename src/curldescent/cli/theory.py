@@ -17,7 +17,11 @@ import typer
 
 from curldescent.specs import SpecError
 
-app = typer.Typer(help="Theory: stability boundaries and Jacobian spectra.", no_args_is_help=True)
+app = typer.Typer(
+    help="Theory: stability boundaries and Jacobian spectra.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
 
 
 def _emit(payload: dict, as_json: bool, lines: list[str]) -> None:

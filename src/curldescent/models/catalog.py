@@ -27,21 +27,11 @@ import numpy as np
 from curldescent.analysis.curl_meter import CurlIndex, Subspace, curl_index, numpy_rng
 from curldescent.models.ei import ei_input_correlation, ei_network, ei_signs, sample_ei_weights
 from curldescent.models.hebbian import hebbian_network, plasticity_mask, sample_hebbian_weights
+from curldescent.models.names import CASES, ORDERS, RULE_CASES
 from curldescent.models.pehlevan import LOOPS, PehlevanArchitecture, TiedField, TiedParams
 from curldescent.network import Params
 from curldescent.rules import Curl, Plasticity, flow_field
 from curldescent.specs import NetworkSpec, SpecError
-
-RULE_CASES = ("gradient", "curl", "feedback_alignment")
-CASES = RULE_CASES + (
-    "ei",
-    "ei-no-inhibitory-input",
-    "ei-uncorrelated-input",
-    "hebbian-mixed",
-    "hebbian-pure",
-    "pehlevan",
-)
-ORDERS = ("1", "3", "exact")
 
 DESCRIPTIONS = {
     "gradient": "gradient descent, two-layer linear network, whitened inputs (eqs. 3-4, 6)",

@@ -11,7 +11,9 @@ of a result (the sweep records it and goes on). Two executors ship:
   ``spawn`` (never ``fork``: JAX's threads do not survive a fork), with float64 and
   single-threaded XLA set in the workers' environment before they import JAX;
   ``DaskExecutor(scheduler="tcp://host:8786")`` joins an existing cluster (e.g. one from
-  dask-jobqueue on SLURM/PBS, see ``docs/sweeps.md``); ``DaskExecutor(client=client)``
+  dask-jobqueue on SLURM/PBS, see ``docs/sweeps.md``), as does
+  ``DaskExecutor(scheduler_file="sched.json")`` (the file ``dask scheduler
+  --scheduler-file`` writes); ``DaskExecutor(client=client)``
   uses a client you made. A :class:`JaxWorkerSetup` plugin enables float64 on every worker.
 
 The function that runs a batch on any executor is :func:`compute_batch`; it calls the
@@ -367,6 +369,8 @@ class DaskExecutor(Executor):
         workers: start a ``LocalCluster`` with this many single-threaded worker processes
             (spawned, listening on 127.0.0.1 over TCP, no dashboard).
         scheduler: address of a running scheduler to join, e.g. ``tcp://10.0.0.5:8786``.
+        scheduler_file: the JSON file a running scheduler wrote (``dask scheduler
+            --scheduler-file PATH``); waits up to ``timeout`` seconds for it to appear.
         timeout: seconds to wait for the scheduler (and for local workers to start).
         memory_limit: per-worker memory limit for a local cluster (dask syntax, e.g.
             ``"4GiB"``; default: dask's, the machine's memory shared among the workers).
@@ -375,8 +379,8 @@ class DaskExecutor(Executor):
             the workers share compiled programs.
 
     Raises:
-        SpecError: none or several of client/workers/scheduler, or a bad worker count;
-            an unreachable scheduler.
+        SpecError: none or several of client/workers/scheduler/scheduler_file, or a bad
+            worker count; an unreachable scheduler or a scheduler file that never appears.
     """
 
     name = "dask"
@@ -387,13 +391,16 @@ class DaskExecutor(Executor):
         *,
         workers: int | None = None,
         scheduler: str | None = None,
+        scheduler_file: str | os.PathLike | None = None,
         timeout: float = 60.0,
         memory_limit: str | int | None = None,
         env: dict[str, str] | None = None,
     ) -> None:
-        given = [x is not None for x in (client, workers, scheduler)]
+        given = [x is not None for x in (client, workers, scheduler, scheduler_file)]
         if sum(given) != 1:
-            raise SpecError("DaskExecutor needs exactly one of client, workers or scheduler")
+            raise SpecError(
+                "DaskExecutor needs exactly one of client, workers, scheduler or scheduler_file"
+            )
         if workers is not None and (
             isinstance(workers, bool) or not isinstance(workers, int) or workers < 1
         ):
@@ -426,13 +433,18 @@ class DaskExecutor(Executor):
             self.client = Client(self._cluster, timeout=timeout)
             where = f"LocalCluster({workers} workers, {self._cluster.scheduler_address})"
         else:
+            where = scheduler if scheduler is not None else f"scheduler file {scheduler_file}"
+            if scheduler_file is not None:
+                _wait_for_file(os.fspath(scheduler_file), timeout)
             try:
-                self.client = Client(scheduler, timeout=timeout)
-            except (OSError, TimeoutError) as exc:
+                if scheduler is not None:
+                    self.client = Client(scheduler, timeout=timeout)
+                else:
+                    self.client = Client(scheduler_file=os.fspath(scheduler_file), timeout=timeout)
+            except (OSError, TimeoutError, ValueError, KeyError) as exc:
                 raise SpecError(
-                    f"cannot reach the dask scheduler at {scheduler} ({type(exc).__name__}: {exc})"
+                    f"cannot reach the dask scheduler at {where} ({type(exc).__name__}: {exc})"
                 ) from None
-            where = scheduler
         self.client.register_plugin(JaxWorkerSetup())
         self._where = where
 
@@ -477,14 +489,32 @@ class DaskExecutor(Executor):
             self._cluster = None
 
 
-def make_executor(*, workers: int | None = None, scheduler: str | None = None) -> Executor:
-    """The executor for the CLI options ``--workers N`` / ``--scheduler ADDR`` (neither:
-    in-process)."""
-    if workers is not None and scheduler is not None:
-        raise SpecError("give either --workers or --scheduler, not both")
-    if workers is None and scheduler is None:
+def _wait_for_file(path: str, timeout: float) -> None:
+    """Wait up to ``timeout`` seconds for a scheduler file (the scheduler may still be starting)."""
+    deadline = time.monotonic() + timeout
+    while not os.path.isfile(path):
+        if time.monotonic() > deadline:
+            raise SpecError(
+                f"scheduler file {path} not found (waited {timeout:g} s); start the scheduler "
+                "with 'dask scheduler --scheduler-file PATH' first"
+            )
+        time.sleep(0.2)
+
+
+def make_executor(
+    *,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    scheduler_file: str | os.PathLike | None = None,
+) -> Executor:
+    """The executor for the CLI options ``--workers N`` / ``--scheduler ADDR`` /
+    ``--scheduler-file PATH`` (none: in-process)."""
+    given = [x is not None for x in (workers, scheduler, scheduler_file)]
+    if sum(given) > 1:
+        raise SpecError("give either --workers or --scheduler or --scheduler-file, not several")
+    if not any(given):
         return InProcessExecutor()
-    return DaskExecutor(workers=workers, scheduler=scheduler)
+    return DaskExecutor(workers=workers, scheduler=scheduler, scheduler_file=scheduler_file)
 
 
 def as_executor(executor: Any) -> tuple[Executor, bool]:
