@@ -1,7 +1,9 @@
 """``curldescent reproduce``: run every figure pipeline and write the HTML report.
 
 Without an executor, figures run ``jobs`` at a time, each in its own freshly spawned,
-single-threaded process (default: one per CPU core), longest first; with an executor
+single-threaded process (default: one per CPU core, or one per GPU, each process seeing
+only its own device, when JAX sees GPUs: :func:`curldescent.runtime.device_plan`), longest
+first; with an executor
 (``--workers`` / ``--scheduler``) they run one after another and spread their runs over it.
 Each figure resumes its stored sweeps, and its results depend only on its specs and seeds,
 never on how figures or runs were scheduled. A figure that fails is shown as a failure in
@@ -14,7 +16,6 @@ from __future__ import annotations
 
 import json
 import multiprocessing
-import os
 import resource
 import time
 import traceback
@@ -31,6 +32,7 @@ from curldescent.figures.base import (
     run_figure,
 )
 from curldescent.report import FigureEntry, load_entries, save_entry, write_report
+from curldescent.runtime import device_plan, pin_device
 from curldescent.specs import SpecError
 
 MARKER = "reproduce.json"
@@ -132,15 +134,6 @@ def parse_only(only: str | None) -> list[str]:
     return names
 
 
-def default_jobs(n_figures: int) -> int:
-    """One figure process per CPU core available to us, at most one per figure."""
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        cores = os.cpu_count() or 1
-    return max(1, min(cores, n_figures))
-
-
 def run_entry(name: str, profile: str, out: Path, executor: Any = None) -> FigureEntry:
     """Run one figure and describe it for the report (failures are caught and recorded)."""
     mod = figure_module(name)
@@ -200,7 +193,9 @@ def reproduce(
     Args:
         executor: spread each figure's runs over it (figures then run one at a time).
         jobs: without an executor, how many figures run at once, each in a spawned
-            process (default :func:`default_jobs`); 1 runs them here, one after another.
+            process (default: one per CPU core, or per GPU, at most one per figure;
+            :meth:`curldescent.runtime.DevicePlan.processes`); 1 runs them here, one after
+            another.
 
     Returns the report's path and one entry per figure, in the order asked for
     (``entry.error`` is set for a figure that failed)."""
@@ -216,7 +211,8 @@ def reproduce(
         command = f"curldescent reproduce --profile {profile} --out {out}"
         command += f" --only {','.join(names)}" if only else ""
     (out / MARKER).write_text(json.dumps({"profile": profile}))
-    jobs = 1 if executor is not None else (jobs or default_jobs(len(names)))
+    plan = device_plan()
+    jobs = 1 if executor is not None else (jobs or plan.processes(len(names)))
     total_runs = sum(planned_runs(n, profile) for n in names)
     t_start = time.time()
     done: dict[str, FigureEntry] = {}
@@ -243,7 +239,14 @@ def reproduce(
     else:
         order = sorted(names, key=lambda n: -RELATIVE_COST[profile].get(n, 0))
         spawn = multiprocessing.get_context("spawn")  # never fork after JAX started threads
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=spawn) as pool:
+        pinning: dict[str, Any] = {}
+        if plan.platform == "gpu":  # each figure process sees one GPU (round robin)
+            slots = spawn.Queue()
+            ids = plan.device_ids()
+            for i in range(jobs):
+                slots.put(ids[i % len(ids)])
+            pinning = {"initializer": pin_device, "initargs": (slots,)}
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=spawn, **pinning) as pool:
             futures = {pool.submit(_run_entry_in_worker, n, profile, out): n for n in order}
             log(f"{len(names)} figures ({profile}), {jobs} at a time in separate processes")
             pending = set(futures)

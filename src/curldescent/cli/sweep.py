@@ -150,7 +150,9 @@ def sweep(
     if as_json:
         raise SpecError("--json applies to 'sweep status' only")
     check_executor_options(workers, scheduler, scheduler_file)
-    sweep_spec = with_overrides(resolve_sweep(spec), parse_set(overrides))
+    from curldescent.runtime import device_plan
+
+    sweep_spec = device_plan().sized(with_overrides(resolve_sweep(spec), parse_set(overrides)))
     plan = plan_sweep(sweep_spec)  # validates every point before anything starts
     if dry_run:
         typer.echo(_plan_summary(plan))

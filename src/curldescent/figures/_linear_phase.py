@@ -286,10 +286,12 @@ def grid_sweep(
 ):
     r"""The sweep ``c × alpha × seed`` over ``base`` (sizes from
     :func:`~curldescent.presets.sizes_for_c` at ``M + N = total``; ``alpha`` sets the flipped
-    fraction of ``layer``)."""
+    fraction of ``layer``; GPU-sized batches when JAX sees a GPU,
+    :func:`curldescent.runtime.device_plan`)."""
+    from curldescent.runtime import device_plan
     from curldescent.sweeps import Axis, SweepSpec, c_axis
 
-    return SweepSpec(
+    sweep = SweepSpec(
         name=name,
         description=description,
         base=base,
@@ -301,6 +303,7 @@ def grid_sweep(
         store_weights=store_weights,
         chunk_size=chunk_size,
     )
+    return device_plan().sized(sweep)
 
 
 GRID_VARS = (
