@@ -614,7 +614,7 @@ def test_progress_bar_reports_rate_and_eta():
     bar.update(4)
     bar.close()
     text = out.getvalue()
-    assert "sweep x [" in text and "6/10 runs" in text and "runs/s" in text and "ETA" in text
+    assert "sweep x " in text and "6/10 runs" in text and "runs/s" in text and "ETA" in text
     assert "elapsed" in text.splitlines()[-1]
     assert format_duration(65) == "1m05s" and format_duration(float("nan")) == "?"
 

@@ -34,6 +34,7 @@ from curldescent.figures.base import (
 from curldescent.report import FigureEntry, load_entries, save_entry, write_report
 from curldescent.runtime import device_plan, pin_device
 from curldescent.specs import SpecError
+from curldescent.sweeps.progress import Progress
 
 MARKER = "reproduce.json"
 #: wall seconds per figure, quick profile, 2 figure processes on a quiet 2-core machine
@@ -186,6 +187,7 @@ def reproduce(
     jobs: int | None = None,
     command: str | None = None,
     log: Callable[[str], None] = print,
+    progress: bool = True,
 ) -> tuple[Path, list[FigureEntry]]:
     """Run the figure pipelines of ``only`` (default: all) and write ``out/index.html``,
     which reports every figure computed in ``out`` (earlier ``--only`` runs included).
@@ -196,6 +198,9 @@ def reproduce(
             process (default: one per CPU core, or per GPU, at most one per figure;
             :meth:`curldescent.runtime.DevicePlan.processes`); 1 runs them here, one after
             another.
+        log: called with one line per finished figure (its verdicts and what is left).
+        progress: a progress bar over the figures on stderr, with an ETA from the
+            figures' relative costs (:func:`eta_seconds`).
 
     Returns the report's path and one entry per figure, in the order asked for
     (``entry.error`` is set for a figure that failed)."""
@@ -216,44 +221,44 @@ def reproduce(
     total_runs = sum(planned_runs(n, profile) for n in names)
     t_start = time.time()
     done: dict[str, FigureEntry] = {}
+    bar = Progress(len(names), label=f"reproduce {profile}", unit="figures", enabled=progress)
 
-    def progress(entry: FigureEntry) -> None:
+    def record(entry: FigureEntry) -> None:
         done[entry.name] = entry
         save_entry(out, entry)
-        elapsed = time.time() - t_start
-        left = len(names) - len(done)
         walls = {n: e.wall_time_s for n, e in done.items()}
-        left_s = eta_seconds(names, walls, elapsed, jobs, RELATIVE_COST[profile])
-        eta = f", ETA ~{left_s / 60:.1f} min" if left else ""
+        left_s = eta_seconds(names, walls, time.time() - t_start, jobs, RELATIVE_COST[profile])
         runs = sum(e.n_runs or 0 for e in done.values())
-        todo = f"; to do: {', '.join(n for n in names if n not in done)}" if left else ""
-        log(
-            f"[{len(done)}/{len(names)} figures, {runs}/{total_runs} runs, {elapsed / 60:.1f} min{eta}] "
-            f"{_summary(entry)}{todo}"
-        )
+        left = [n for n in names if n not in done]
+        todo = f"; to do: {', '.join(left)}" if left else ""
+        log(f"[{len(done)}/{len(names)} figures, {runs}/{total_runs} runs] {_summary(entry)}{todo}")
+        bar.update(1, eta=left_s)
 
-    if jobs == 1:
-        for name in names:
-            log(f"{name} ({profile}) ...")
-            progress(run_entry(name, profile, out, executor))
-    else:
-        order = sorted(names, key=lambda n: -RELATIVE_COST[profile].get(n, 0))
-        spawn = multiprocessing.get_context("spawn")  # never fork after JAX started threads
-        pinning: dict[str, Any] = {}
-        if plan.platform == "gpu":  # each figure process sees one GPU (round robin)
-            slots = spawn.Queue()
-            ids = plan.device_ids()
-            for i in range(jobs):
-                slots.put(ids[i % len(ids)])
-            pinning = {"initializer": pin_device, "initargs": (slots,)}
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=spawn, **pinning) as pool:
-            futures = {pool.submit(_run_entry_in_worker, n, profile, out): n for n in order}
-            log(f"{len(names)} figures ({profile}), {jobs} at a time in separate processes")
-            pending = set(futures)
-            while pending:
-                finished, pending = wait(pending, return_when=FIRST_COMPLETED)
-                for fut in finished:
-                    progress(fut.result())
+    try:
+        if jobs == 1:
+            for name in names:
+                log(f"{name} ({profile}) ...")
+                record(run_entry(name, profile, out, executor))
+        else:
+            order = sorted(names, key=lambda n: -RELATIVE_COST[profile].get(n, 0))
+            spawn = multiprocessing.get_context("spawn")  # never fork after JAX started threads
+            pinning: dict[str, Any] = {}
+            if plan.platform == "gpu":  # each figure process sees one GPU (round robin)
+                slots = spawn.Queue()
+                ids = plan.device_ids()
+                for i in range(jobs):
+                    slots.put(ids[i % len(ids)])
+                pinning = {"initializer": pin_device, "initargs": (slots,)}
+            with ProcessPoolExecutor(max_workers=jobs, mp_context=spawn, **pinning) as pool:
+                futures = {pool.submit(_run_entry_in_worker, n, profile, out): n for n in order}
+                log(f"{len(names)} figures ({profile}), {jobs} at a time in separate processes")
+                pending = set(futures)
+                while pending:
+                    finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+                    for fut in finished:
+                        record(fut.result())
+    finally:
+        bar.close()
     entries = [done[n] for n in names]
     # the report covers every figure computed in this folder, earlier commands' included
     path = write_report(
