@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import platform
+import shlex
+import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -24,11 +28,84 @@ ATTRS = {
 }
 
 
+_ALPHA = {"long_name": "flipped fraction", "units": "1"}
+#: long names (and units where meaningful) of the coordinates the datasets carry: the
+#: engine's (run, epoch, seed, ...) and the sweeps' axes (c, alpha, M, N, lr, ...)
+COORD_ATTRS: dict[str, dict[str, str]] = {
+    "run": {"long_name": "run index"},
+    "epoch": ATTRS["epoch"],
+    "seed": {"long_name": "seed (student init, minibatch order, random flips)"},
+    "task_seed": {"long_name": "seed of teacher and data"},
+    "rule": {"long_name": "learning rule"},
+    "kind": {"long_name": "learning rule"},
+    "c": {"long_name": "compression ratio c = M/N", "units": "1"},
+    "alpha": _ALPHA,
+    "alpha_h": {"long_name": "flipped fraction of input neurons (D1)", "units": "1"},
+    "alpha_hidden": {"long_name": "flipped fraction of input neurons (D1)", "units": "1"},
+    "alpha_r": {"long_name": "flipped fraction of hidden neurons (D2)", "units": "1"},
+    "alpha_readout": {"long_name": "flipped fraction of hidden neurons (D2)", "units": "1"},
+    "n_flip_hidden": {"long_name": "flipped input neurons", "units": "neurons"},
+    "n_flip_readout": {"long_name": "flipped hidden neurons", "units": "neurons"},
+    "M": {"long_name": "input size M", "units": "neurons"},
+    "N": {"long_name": "hidden size N", "units": "neurons"},
+    "K": {"long_name": "output size K", "units": "neurons"},
+    "input": {"long_name": "input neuron"},
+    "hidden": {"long_name": "hidden neuron"},
+    "output": {"long_name": "output neuron"},
+    "lr": {"long_name": "learning rate (step on the batch-mean update)", "units": "1"},
+    "batch_size": {"long_name": "minibatch size", "units": "examples"},
+    "n_train": {"long_name": "training-set size", "units": "examples"},
+    "N_train": {"long_name": "training-set size", "units": "examples"},
+    "n_test": {"long_name": "test-set size", "units": "examples"},
+    "init_scale": {"long_name": "student init scale a", "units": "1"},
+    "teacher_scale": {"long_name": "teacher init scale", "units": "1"},
+    "epochs": {"long_name": "training epochs", "units": "epochs"},
+}
+
+
+def label_coords(ds: xr.Dataset) -> xr.Dataset:
+    """``ds`` with :data:`COORD_ATTRS` on its coordinates (attributes already set win);
+    modifies ``ds`` in place and returns it."""
+    for name, attrs in COORD_ATTRS.items():
+        if name in ds.coords:
+            for key, value in attrs.items():
+                ds.coords[name].attrs.setdefault(key, value)
+    return ds
+
+
+@functools.cache
+def git_commit(module: str | Path = __file__) -> str | None:
+    """The commit of the git checkout this package (the file ``module``) runs from
+    (``-dirty`` appended when tracked files differ from it), or None (an installed package,
+    no git, any failure)."""
+    module = Path(module).resolve()
+
+    def git(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            ["git", "-C", str(module.parent), *args], capture_output=True, text=True, timeout=10
+        )
+
+    try:
+        if git("ls-files", "--error-unmatch", module.name).returncode != 0:
+            return None  # not a tracked file of a checkout (e.g. a wheel inside a repo's venv)
+        head = git("rev-parse", "HEAD")
+        if head.returncode != 0:
+            return None
+        dirty = git("diff", "--quiet", "HEAD", "--").returncode != 0
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return head.stdout.strip() + ("-dirty" if dirty else "")
+
+
 def provenance() -> dict[str, str]:
-    """Package, JAX and machine versions for ``Dataset.attrs``."""
+    """Package, JAX and machine versions, the command line (``sys.argv``) and, when the
+    package runs from a git checkout, its commit (``git_commit``), for ``Dataset.attrs``."""
     import jax
 
+    commit = git_commit()
     return {
+        **({"git_commit": commit} if commit else {}),
+        "command_line": shlex.join(sys.argv),
         "curldescent_version": curldescent.__version__,
         "jax_version": jax.__version__,
         "numpy_version": np.__version__,
@@ -90,6 +167,7 @@ def batch_to_dataset(result: Any) -> xr.Dataset:
         "alpha_readout": ("run", np.array([s.rule.alpha_readout for s in specs])),
     }
     ds = xr.Dataset({k: xr.Variable(d, v, a) for k, (d, v, a) in data.items()}, coords=coords)
+    label_coords(ds)
     ds.attrs.update(provenance())
     ds.attrs["specs"] = json.dumps([s.to_dict() for s in specs])
     ds.attrs["wall_time_s"] = float(result.wall_time_s)
@@ -98,8 +176,12 @@ def batch_to_dataset(result: Any) -> xr.Dataset:
 
 def write_dataset(ds: xr.Dataset, path: str | Path) -> Path:
     """Write ``ds`` to ``.nc`` (netCDF4 via h5netcdf) or ``.zarr`` atomically: a partial file is
-    never left at ``path`` (written to a temporary sibling, then renamed)."""
+    never left at ``path`` (written to a temporary sibling, then renamed). The file gets
+    :data:`COORD_ATTRS`, and :func:`provenance` unless ``ds`` carries it already."""
     path = Path(path)
+    ds = label_coords(ds.copy(deep=False))
+    if "curldescent_version" not in ds.attrs:  # provenance of data made elsewhere stays
+        ds.attrs.update(provenance())
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
     try:

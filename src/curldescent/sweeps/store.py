@@ -409,7 +409,7 @@ class SweepStore:
 
     @classmethod
     def _create(cls, p: Path, plan: Plan) -> SweepStore:
-        from curldescent.results import provenance
+        from curldescent.results import label_coords, provenance
 
         spec = plan.spec
         attrs = {
@@ -431,6 +431,7 @@ class SweepStore:
             "status": "incomplete",
         }
         ds, encoding = _template(plan, attrs)
+        label_coords(ds)
         tmp = p.parent / f".{p.name}.creating-{os.getpid()}-{uuid.uuid4().hex[:8]}"
         try:
             with warnings.catch_warnings():
