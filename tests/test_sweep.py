@@ -660,7 +660,7 @@ def test_cli_sweep_status_export_and_errors(cli, reference, tmp_path):
     )
     code, out, err = cli("sweep", spec_file, "--out", store)
     assert code == 0, err
-    assert "24 runs in 8 batches computed" in out and "sweep small [" in err
+    assert "24 runs in 8 batches computed" in out and "sweep small " in err and "24/24 runs" in err
     xr.testing.assert_identical(data_only(open_sweep(store)), data_only(reference))
     code, out, err = cli("sweep", "status", store)
     assert code == 0 and "24/24 done (8/8 batches)" in out and "complete" in out
