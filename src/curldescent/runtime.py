@@ -65,7 +65,7 @@ class DevicePlan:
     """How to use this machine (see :func:`device_plan`).
 
     Attributes:
-        platform: ``"cpu"`` or ``"gpu"``.
+        platform: JAX's backend name: ``"cpu"``, ``"gpu"`` (CUDA or ROCm), ...
         devices: accelerators to use (0 on the CPU).
         max_batch: least runs per sweep batch (one store region, one engine call); the
             sweeps' own ``max_batch`` (128) is kept on the CPU.
@@ -122,7 +122,7 @@ def device_plan(force: str | None = None) -> DevicePlan:
             default: the environment variable ``CURLDESCENT_FORCE_ACCELERATOR``, if set.
 
     Raises:
-        ValueError: ``force`` is not one of these forms.
+        SpecError: ``force`` is not one of these forms.
     """
     force = force if force is not None else os.environ.get(FORCE_ACCELERATOR_VAR) or None
     if force is None:
@@ -133,7 +133,9 @@ def device_plan(force: str | None = None) -> DevicePlan:
     else:
         platform, _, count = force.strip().lower().partition(":")
         if platform not in ("cpu", "gpu") or (count and not count.isdigit()) or count == "0":
-            raise ValueError(
+            from curldescent.specs import SpecError
+
+            raise SpecError(
                 f"{FORCE_ACCELERATOR_VAR} must be cpu, gpu or gpu:N with N >= 1 (got {force!r})"
             )
         devices = int(count or 1) if platform == "gpu" else 0
