@@ -93,6 +93,6 @@ def on_page_markdown(markdown, page, config, files):
     os.environ.setdefault("JAX_PLATFORMS", "cpu")
     sections = []
     for line, text in _help_texts():
-        level = "##" if line.count(" ") <= 1 else "###"
+        level = "###" if line.count(" ") <= 1 else "####"
         sections.append(f"{level} `{line}`\n\n```text\n{text}\n```\n")
     return markdown.replace(MARKER, "\n".join(sections))
