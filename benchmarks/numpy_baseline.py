@@ -1,10 +1,10 @@
-r"""Plain-NumPy baseline of the authors' training protocol (``shared/PROTOCOL.md``).
+r"""Plain-NumPy baseline of the authors' training protocol (``docs/protocol.md``).
 
 This is the reference the package's JAX engine is benchmarked (and checked) against: one
 run at a time, float64, per-step matrix products, exactly the way the authors' scripts
 train (no sufficient-statistics shortcuts, no batching of runs).
 
-Model and rule (paper Section 3, eq. 5; ``PROTOCOL.md`` "Training"):
+Model and rule (paper Section 3, eq. 5; ``docs/protocol.md`` "Training"):
 
 .. math::
 
@@ -277,7 +277,7 @@ def train_numpy(
     return dict(epochs=ckpts, train_error=train_err, test_error=test_err, W1=W1, W2=W2)
 
 
-# Named workloads of the paper's figures (PROTOCOL.md): sizes, batch, nonlinearity, flips.
+# Named workloads of the paper's figures (docs/protocol.md): sizes, batch, nonlinearity, flips.
 WORKLOADS: dict[str, dict[str, Any]] = {
     # Fig. 4 / 8 (readout flips, full batch): c = 1, alpha_r = 0.6
     "fig4": dict(

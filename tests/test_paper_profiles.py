@@ -1,4 +1,4 @@
-"""The ``paper`` profiles build the authors' grids (PROTOCOL.md) and every run spec validates.
+"""The ``paper`` profiles build the authors' grids (docs/protocol.md) and every run spec validates.
 
 Nothing is simulated here: a paper-profile run takes hours, so a wrong grid, seed count
 or schedule would otherwise surface only at the end of it."""

@@ -82,7 +82,7 @@ def test_hidden_cubic_is_the_papers_quartic_over_omega():
 
 
 def test_hidden_quartic_is_the_discriminant_and_the_resultant_has_the_spurious_factors():
-    """q(x) = c⁶ disc(Q_x)/256; Res(P, P') = 16384 c⁻⁸ (x²−1)(Δc + cx − 1)² q(x) (PROTOCOL.md:
+    """q(x) = c⁶ disc(Q_x)/256; Res(P, P') = 16384 c⁻⁸ (x²−1)(Δc + cx − 1)² q(x) (docs/protocol.md:
     eliminating ω gives a degree-8 polynomial with spurious factors); also q(0) in c and in Δ."""
     rng = np.random.default_rng(1)
     for _ in range(20):

@@ -19,7 +19,7 @@ Fast paths (proven equal to the direct path in ``tests/test_engine.py``):
 * **minibatch linear**: :math:`G = e_b^\top X_b / B` (K×M) and the updates are rank-K outer
   products (:func:`curldescent.rules.linear_direction`); no B×N×M products.
 
-Example:
+Examples:
     >>> import curldescent; curldescent.enable_float64()
     >>> from curldescent.specs import RunSpec, NetworkSpec, TrainSpec
     >>> res = simulate(RunSpec(network=NetworkSpec(M=8, N=4), train=TrainSpec(epochs=50)))

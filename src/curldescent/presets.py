@@ -1,11 +1,11 @@
-r"""Presets: the authors' numerical protocol (``PROTOCOL.md``) for each figure, as RunSpecs.
+r"""Presets: the authors' numerical protocol (``docs/protocol.md``) for each figure, as RunSpecs.
 
 The library defaults follow the paper's equations; every protocol detail that the paper
 text leaves out (input variance ½, uniform fan-in init, batch sizes, the per-epoch
 learning-rate convention, renormalisation, output nonlinearity without φ' at the output,
 checkpoint grids) is set here, never hard-coded elsewhere.
 
-Example:
+Examples:
     >>> spec = preset_spec("fig5")
     >>> (spec.network.M, spec.network.N, spec.task.n_train, spec.train.batch_size)
     (100, 10, 2000, 10)
@@ -32,7 +32,12 @@ from curldescent.specs import (
 
 def sizes_for_c(c: float, total: int = 220) -> tuple[int, int]:
     """(M, N) for compression ratio c = M/N at fixed M + N = total, as the authors did:
-    N = int(total/(1 + c)), M = int(total/(1 + 1/c))."""
+    N = int(total/(1 + c)), M = int(total/(1 + 1/c)).
+
+    Examples:
+        >>> sizes_for_c(1.0), sizes_for_c(0.8, total=110)
+        ((110, 110), (48, 61))
+    """
     if not c > 0:
         raise SpecError(f"c must be > 0 (got {c!r})")
     return int(total / (1.0 + 1.0 / c)), int(total / (1.0 + c))

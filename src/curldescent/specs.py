@@ -10,7 +10,7 @@ Every field is checked in ``__post_init__``; a bad value raises :class:`SpecErro
 message names the field, the value and the allowed values. Specs round-trip through
 plain dictionaries (``to_dict``/``from_dict``) and TOML files (:func:`load_spec`).
 
-Example:
+Examples:
     >>> spec = RunSpec(network=NetworkSpec(M=20, N=10), rule=RuleSpec(kind="curl", alpha_readout=0.3))
     >>> RunSpec.from_dict(spec.to_dict()) == spec
     True

@@ -23,7 +23,7 @@ The sums are computed with a zero-padded FFT (Wiener–Khinchin,
 For an AR(1) process :math:`w_{t+1} = \varphi w_t + \sigma\xi_t` (an Ornstein–Uhlenbeck
 process sampled at fixed steps) :math:`\rho(k) = \varphi^k`.
 
-Example:
+Examples:
     >>> import numpy as np
     >>> w = np.cos(2 * np.pi * np.arange(400) / 20)[:, None]
     >>> rho = autocorrelation(w, max_lag=20, estimator="unbiased")

@@ -1,6 +1,6 @@
 r"""Convergence epochs with explicit censoring, and paired comparisons of two rules.
 
-**Convergence speed** (Figs. 5c–f, 10; ``PROTOCOL.md``) is the epoch of the first
+**Convergence speed** (Figs. 5c–f, 10; ``docs/protocol.md``) is the epoch of the first
 checkpoint at which the test error falls strictly below a threshold (1e-3):
 
 .. math:: \tau = \min\{\,t_c : \mathcal L_{\text{test}}(t_c) < \theta\,\}.
@@ -26,7 +26,7 @@ the last epoch (which would bias the means towards equality).
 Differences are A − B throughout: negative means A converges earlier (is faster).
 ``alternative`` follows SciPy: ``"less"`` tests that A is faster.
 
-Example:
+Examples:
     >>> import numpy as np
     >>> epochs = np.array([1, 10, 100, 1000])
     >>> err = np.array([[1.0, 1e-2, 1e-4, 1e-6], [1.0, 1.0, 1.0, 1.0]])

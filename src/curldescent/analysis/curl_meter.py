@@ -55,7 +55,7 @@ fixed-size chunks, compiled once per kind of field and shape: a field that is a 
 arguments, so models that differ only in their arrays share one compilation. The loop
 design (frames, planes) is drawn in NumPy from the key.
 
-Example:
+Examples:
     >>> import jax.numpy as jnp, jax.random as jr
     >>> rotation = lambda th: jnp.array([-th[1], th[0]])
     >>> res = curl_index(rotation, jnp.zeros((1, 2)), key=jr.key(0))
@@ -459,7 +459,7 @@ class CurlMeter:
         metric: diagonal of a (possibly indefinite) metric G, shaped like θ.
         jit: compile the batched evaluation (the outermost entry point; default).
 
-    Example:
+    Examples:
         >>> import jax.numpy as jnp, jax.random as jr
         >>> meter = CurlMeter(lambda th: jnp.array([-th[1], th[0]]), jnp.zeros(2))
         >>> [round(float(c), 6) for c in meter.circulation(jnp.zeros(2), jnp.array([1.0, 0]), jnp.array([0, 1.0]), [0.5, 1.0])]

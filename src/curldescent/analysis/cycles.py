@@ -19,7 +19,7 @@ repetitions of every candidate period.
 Works on NumPy or JAX arrays (jit-friendly: ``max_period`` and ``n_check`` are static), so
 an engine can use it for early stopping on a buffer of recent states.
 
-Example:
+Examples:
     >>> import numpy as np
     >>> a, b = np.array([1.0, -2.0]), np.array([0.5, 3.0])
     >>> traj = np.stack([a, b] * 20)

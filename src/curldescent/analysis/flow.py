@@ -35,13 +35,13 @@ Phenomena that belong to the flow appear for every small enough :math:`\eta`; ph
 the map only (e.g. exact period-2 cycles of a full-batch map whose Jacobian has an
 eigenvalue below −1) vanish from it.
 
-Example:
+Examples:
     >>> import curldescent; curldescent.enable_float64()
     >>> from curldescent.specs import RunSpec, NetworkSpec, TaskSpec, TrainSpec
     >>> spec = RunSpec(network=NetworkSpec(M=6, N=4), task=TaskSpec(n_train=40),
     ...                train=TrainSpec(epochs=300, n_checkpoints=10))
     >>> res = simulate_flow_batch([spec])
-    >>> bool(res.test_error[0, -1] < 1e-3 * res.test_error[0, 0])
+    >>> bool(res.test_error[0, -1] < 1e-2 * res.test_error[0, 0])
     True
 """
 

@@ -28,7 +28,7 @@ smallest exponents are :math:`-\infty` (``-inf``, or a large negative number aft
 Everything is a ``lax.scan``: wrap the call in ``jax.jit`` (with ``f`` closed over) and
 ``jax.vmap`` over initial states, keys or the parameters ``f`` closes over.
 
-Example:
+Examples:
     >>> import jax.numpy as jnp, jax.random as jr
     >>> A = jnp.array([[0.5, 1.0], [0.0, 0.25]])  # eigenvalues 1/2 and 1/4
     >>> res = lyapunov_exponents(lambda x: A @ x, jnp.ones(2), n_steps=500, key=jr.PRNGKey(0),

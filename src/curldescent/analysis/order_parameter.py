@@ -26,7 +26,7 @@ Variances are population variances (``ddof = 0``) by default, both over time and
 weights, as in eq. (15). All functions accept NumPy arrays (computed in NumPy, dtype
 kept) or JAX arrays (computed with ``jax.numpy``; jit- and vmap-friendly).
 
-Example:
+Examples:
     >>> import numpy as np
     >>> rng = np.random.default_rng(0)
     >>> traj = np.repeat(rng.normal(size=(1, 50)), 200, axis=0)  # frozen weights
@@ -157,7 +157,7 @@ def order_parameter(trajectory: Any, *, window: int | None = None, ddof: int = 0
         :math:`q = 0` when no weight fluctuates (whatever the means); ``inf`` when weights
         fluctuate but all temporal means are equal.
 
-    Example:
+    Examples:
         >>> import numpy as np
         >>> t = np.arange(4.0)[:, None]
         >>> float(order_parameter(np.hstack([t, t + 10.0])))  # var 1.25 / var of means 25

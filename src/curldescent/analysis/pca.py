@@ -12,7 +12,7 @@ projection of the trajectory on the first k axes is :math:`X_c V_{:,1:k} = U_{:,
 The SVD avoids forming the P×P covariance (P = MN + N can be ~10⁴). Signs are fixed so that
 each axis' largest-magnitude loading is positive, which makes the result deterministic.
 
-Example:
+Examples:
     >>> import numpy as np
     >>> t = np.linspace(0, 2 * np.pi, 100, endpoint=False)
     >>> X = np.stack([3 * np.cos(t), np.sin(t), np.zeros_like(t)], axis=1)

@@ -2,7 +2,7 @@ r"""Shared machinery of the convergence-speed figures (Figs. 5, 10 and the beyon
 comparison): simulate runs only until they cross the error threshold, cache batches, and
 compare rules over paired seeds.
 
-**Convergence speed** (``PROTOCOL.md``) is the epoch of the first checkpoint at which the
+**Convergence speed** (``docs/protocol.md``) is the epoch of the first checkpoint at which the
 test error falls below :math:`\theta = 10^{-3}`, on the run's ~log-spaced checkpoint grid
 (:func:`curldescent.engine.checkpoint_epochs`). Only that crossing epoch is needed, so
 :func:`simulate_to_threshold` gives each run the engine's ``train.stop_below = θ``: the run

@@ -413,7 +413,7 @@ def claims(data: xr.Dataset) -> list[Claim]:
             "Regimes are separated by heteroclinic orbits on the circle w1² + w2² = s (as printed)",
             {"ratio_to_2s": printed, "final_loss": float(final[np.argmin(np.abs(ratios - 0.5))])},
             verdict(printed_ok),
-            detail="an orbit started on w1²+w2² = 1.0·s (inside 2s) keeps oscillating; the printed circle is a typo for 2s (PROTOCOL.md)",
+            detail="an orbit started on w1²+w2² = 1.0·s (inside 2s) keeps oscillating; the printed circle is a typo for 2s (docs/protocol.md)",
         )
     )
     out.append(

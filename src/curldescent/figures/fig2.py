@@ -257,7 +257,7 @@ def claims(data: xr.Dataset) -> list[Claim]:
             {"c_crit_min": lo_all, "c_crit_max": hi_all, "alpha_min": float(a[pos].min())},
             verdict(hi_all - lo_all < 0.15),
             detail="c_crit rises to 2/3 as α_h → 0⁺ (a small component of flipped inputs near −1 crosses zero at c = 2/3); "
-            "the statement holds for moderate and large α_h only (PROTOCOL.md)",
+            "the statement holds for moderate and large α_h only (docs/protocol.md)",
         )
     )
     c0 = float(ch[np.argmin(a)])

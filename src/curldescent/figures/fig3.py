@@ -60,7 +60,7 @@ PROFILES = {
     "1e5 epochs); (b) 6 alpha_h at the paper's three c and 6 c in [0.1, 3] at the three alpha_h, 2 seeds, 3,000 "
     "epochs, q over the last 300 (paper: 21 alpha_h, 20 c, 10 seeds, 1e5 epochs, last 1000); example 1,000 epochs; "
     "Lyapunov at 3 c x 6 alpha_h x 2 seeds over 300 epochs; slice 6 alpha_h x 2 seeds x 10,000 epochs",
-    "paper": "the protocol (PROTOCOL.md): (a) c = logspace(-1, 2, 20), alpha_h = linspace(0, 1, 21), 10 seeds, batch "
+    "paper": "the protocol (docs/protocol.md): (a) c = logspace(-1, 2, 20), alpha_h = linspace(0, 1, 21), 10 seeds, batch "
     "10, 1e5 epochs, 100 log-spaced checkpoints; (b) full batch, c in {50/169, 62/157, 73/146} x 21 alpha_h and 20 c x "
     "alpha_h in {0.4, 0.5, 0.6}, 10 seeds, 1e5 epochs, q over the last 1000; example 1e5 epochs; Lyapunov on the grid of "
     "(a), 3 seeds, 2,000 epochs after 200 of alignment (its tangent map costs ~10 forward epochs); exact cycles of every run of (b) top; slice 21 alpha_h x 3 "

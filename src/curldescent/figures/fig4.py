@@ -53,7 +53,7 @@ PROFILES = {
     "quick": "(a, b) 5 c in [0.01, 3] x 6 alpha_r x 2 seeds x 8,000 epochs (paper: 20 c in [0.01, 10] x 21 alpha_r x "
     "20 seeds x 1e5 epochs); example 8,000 epochs; Lyapunov at 2 c x 6 alpha_r x 2 seeds over 1,500 epochs; slice "
     "6 alpha_r x 2 seeds x 8,000 epochs",
-    "paper": "the protocol (PROTOCOL.md): c = logspace(-2, 1, 20), alpha_r = linspace(0, 1, 21), 20 seeds, full batch, "
+    "paper": "the protocol (docs/protocol.md): c = logspace(-2, 1, 20), alpha_r = linspace(0, 1, 21), 20 seeds, full batch, "
     "1e5 epochs, 100 log-spaced checkpoints, (a) random start, (b) teacher + 1e-15 on W1; example 1e5 epochs; "
     "Lyapunov on the grid of (a), 3 seeds, 1e4 epochs after 1e3 of alignment; slice 21 alpha_r x 3 seeds x 1e5 epochs",
 }

@@ -9,7 +9,7 @@ readout weight), one of the model's 1010 trainable weights.
 - **b** test error against epochs, mean ± SEM over seeds (N_train = 2000, init scale 2);
   inset: the activation function;
 - **c–f** convergence speed = the first checkpoint epoch with test error < 10⁻³
-  (``PROTOCOL.md``), against N_train (c), the student init scale (d, N_train = 10⁴), the
+  (``docs/protocol.md``), against N_train (c), the student init scale (d, N_train = 10⁴), the
   teacher scale (e, 2·10⁵ epochs) and the number of flipped readout neurons (f). Mean ± SEM
   over the runs that converged; runs that never crossed the threshold are **censored**:
   drawn as open triangles above the axis cap, counted, and compared by a censoring-aware

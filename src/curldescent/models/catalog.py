@@ -8,7 +8,7 @@ points, and the subspace/metric the meter should use); :func:`measure_case` runs
 :func:`~curldescent.analysis.curl_meter.curl_index` on it. ``curldescent curl-index`` and
 figure A are thin layers over these.
 
-Example:
+Examples:
     >>> res = measure_case(build_case(CaseSpec("gradient", M=4, N=3, samples=1)))
     >>> bool(res.jacobian_asymmetry[0] < 1e-12)
     True

@@ -78,7 +78,7 @@ class HebbianRecurrent:
     The model is a pytree (d, Σ, P and γ are leaves; the order is static) and a
     callable (``model(W)`` is :meth:`field`), so it can be passed to the curl meter as is.
 
-    Example:
+    Examples:
         >>> import jax.numpy as jnp
         >>> net = HebbianRecurrent(d=jnp.array([1.0, -1.0]), sigma=jnp.eye(2), gamma=0.5)
         >>> net.field(jnp.zeros((2, 2))).tolist()

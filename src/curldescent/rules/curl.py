@@ -6,7 +6,7 @@ Flips can be given as sign vectors, as fractions :math:`\alpha_h, \alpha_r` (eq.
 flipped presynaptic neurons, or as counts; presynaptic (column, eq. 5) or postsynaptic
 (row) flips; or as arbitrary per-synapse masks (the paper's Discussion).
 
-Example:
+Examples:
     >>> from curldescent.specs import NetworkSpec
     >>> net = NetworkSpec(M=10, N=4)
     >>> rule = Curl.from_fractions(net, alpha_hidden=0.3)

@@ -6,7 +6,7 @@ is planned into shape-compatible batches (:func:`plan_sweep`), run by an executo
 and written batch by batch into one zarr store (:class:`SweepStore`) that a re-run
 resumes. See ``docs/sweeps.md``.
 
-Example:
+Examples:
     >>> from curldescent.sweeps import run_sweep
     >>> ds = run_sweep("demo", "demo.zarr", progress=False)  # doctest: +SKIP
 """

@@ -20,7 +20,7 @@ are exactly the chunks of the store's arrays, so each batch writes its own chunk
 two batches ever touch the same file. The partition is a deterministic function of the
 spec alone (never of the machine, executor or worker count).
 
-Example:
+Examples:
     >>> from curldescent.sweeps.spec import SweepSpec, Axis
     >>> from curldescent.specs import RunSpec, NetworkSpec, RuleSpec
     >>> sweep = SweepSpec(base=RunSpec(network=NetworkSpec(M=8, N=4), rule=RuleSpec(kind="curl")),

@@ -190,7 +190,7 @@ def run_sweep(
 
     Switches JAX to float64 in the calling process (the stores are float64).
 
-    Example:
+    Examples:
         >>> ds = run_sweep("demo", "demo.zarr", progress=False)  # doctest: +SKIP
         >>> ds.final_log10_test_error.mean("seed").sel(rule="curl")  # doctest: +SKIP
     """

@@ -46,7 +46,7 @@ TOML layout::
     values = ["small", "large"]
     zip = {"network.M" = [10, 20], "network.N" = [5, 10]}
 
-Example:
+Examples:
     >>> from curldescent.specs import RunSpec, NetworkSpec, RuleSpec
     >>> sweep = SweepSpec(
     ...     base=RunSpec(network=NetworkSpec(M=8, N=4), rule=RuleSpec(kind="curl")),

@@ -23,7 +23,7 @@ equal, up to a constant, to :math:`(x^2-1)(x - 1/c + \Delta)^2\,q(x)`: the facto
 :math:`x^2-1` is the vanishing leading coefficient, :math:`(x-1/c+\Delta)^2` is the spurious
 root :math:`\omega = 0` (:math:`Q_x(0) = 0`), and the physical **quartic** :math:`q(x)`
 (:func:`hidden_edge_quartic`) is the discriminant of :math:`Q_x` (eq. 125's "quartic in
-x"; see ``PROTOCOL.md``, known slips).
+x"; see ``docs/protocol.md``, known slips).
 
 **Readout flips** (:math:`D_1 = I`, App. B.4.2): :math:`X = I + W_+ - W_-`, a shifted
 difference of two Wishart matrices (Kumar & Sai Charan 2020) whose Blue function is
@@ -35,7 +35,7 @@ Clearing denominators, :math:`z = B_X(g)` is the cubic (:func:`readout_cubic`)
 and the edges are real roots of its discriminant (:func:`readout_discriminant`). In these
 variables (the M×M Cauchy transform and its Blue function) the cubic's coefficients are
 affine in :math:`z` and the discriminant is a **quartic** in :math:`z` (the resultant with
-the derivative adds only the spurious factor :math:`z-1`). The issue and ``PROTOCOL.md``
+the derivative adds only the spurious factor :math:`z-1`). The issue and ``docs/protocol.md``
 describe a "sextic in z": that degree belongs to another choice of variables for the same
 equation (we did not reconstruct it); whatever the variables, the physical edges are the
 same real roots, and the tests check this quartic against the numerical discriminant of
@@ -65,7 +65,7 @@ route, bisection and sampled matrices):
 * hidden: :math:`c_{crit}(\alpha_h)` decreases from :math:`2/3` as :math:`\alpha_h\to0^+`
   (:math:`2/3 - c_{crit}\propto\sqrt{\alpha_h}`) to :math:`1/4` at :math:`\alpha_h = 1`;
   :math:`\alpha_h = 0` is stable for every :math:`c`. The paper's "c ≈ 0.3, weakly dependent
-  on :math:`\alpha_h`" holds for moderate and large :math:`\alpha_h` only (``PROTOCOL.md``).
+  on :math:`\alpha_h`" holds for moderate and large :math:`\alpha_h` only (``docs/protocol.md``).
 * readout: :math:`\alpha_r \ge 1/2` is unstable for every :math:`c`; :math:`c_{crit}(\alpha_r)`
   decreases with :math:`\alpha_r` (from :math:`\infty` at :math:`0^+` to :math:`0` at :math:`1/2`);
   :math:`\alpha_r^{crit}(c)` decreases from :math:`1/2` (:math:`c\to0`) to a few percent at
@@ -74,7 +74,7 @@ route, bisection and sampled matrices):
 Every function is plain NumPy (``numpy.roots`` on 4×4 companion matrices): a boundary
 curve of 50 points takes milliseconds.
 
-Example:
+Examples:
     >>> b = critical_c("hidden", 1.0)
     >>> round(b.c_crit, 12), b.regime
     (0.25, 'stable for c < c_crit')
@@ -578,6 +578,11 @@ def critical_alpha(layer: str, c: float) -> AlphaBoundary:
     :math:`\alpha_r` (readout, :func:`_readout_alpha_poly`). Hidden: stable for all
     :math:`\alpha_h` when :math:`c\le1/4`, unstable for all :math:`\alpha_h>0` when
     :math:`c\ge2/3`. Readout: :math:`\alpha_r^{crit}(c)\in(0, 1/2)` for every :math:`c>0`.
+
+    Examples:
+        >>> b = critical_alpha("readout", 1.0)
+        >>> round(b.alpha_crit, 3), b.regime
+        (0.055, 'stable for alpha < alpha_crit')
     """
     _check_layer(layer)
     check_model(c)

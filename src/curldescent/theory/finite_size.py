@@ -17,7 +17,7 @@ Finite-size corrections to the large-N edges (:mod:`curldescent.theory.edges`) c
   large-N density (:func:`edge_spacing`; :math:`\delta_M\propto M^{-2/3}` at a square-root edge,
   the Tracy–Widom scale up to an O(1) factor).
 
-Example:
+Examples:
     >>> import jax.random as jr
     >>> spec = manifold_spectrum(jr.PRNGKey(0), M=20, N=40, alpha_hidden=0.5)
     >>> spec.eigenvalues.shape, spec.n_structural, spec.k_hidden
@@ -85,7 +85,7 @@ def manifold_spectrum(
 
 def split_sizes(total: int, c: float) -> tuple[int, int]:
     """``(M, N)`` for a total size and a compression ratio as in the authors' grids
-    (PROTOCOL.md): N = int(total/(1+c)), M = int(total/(1+1/c)), so M + N may be total − 1."""
+    (docs/protocol.md): N = int(total/(1+c)), M = int(total/(1+1/c)), so M + N may be total − 1."""
     if isinstance(total, bool) or not isinstance(total, int) or total < 2:
         raise SpecError(f"total must be an integer >= 2 (got {total!r})")
     if not c > 0:

@@ -19,7 +19,7 @@ of
 
   which for :math:`\alpha_r = 0` is eq. (110), :math:`R_S(g) = 1/(c(1-g))` (with the
   rescaling factor :math:`a = 1/c`: the paper's eq. 110 prints :math:`a = c`; the stated
-  result is right, see ``PROTOCOL.md``).
+  result is right, see ``docs/protocol.md``).
 
 The Cauchy transform :math:`g = G_X(z)` solves the subordination (Pastur) fixed point
 
@@ -44,7 +44,7 @@ first local minimum coming down from :math:`u=+\infty`. No polynomial and no squ
 branch enters: this route is independent of the hard-coded quartic/discriminant of
 :mod:`curldescent.theory.edges`, and it also covers flips in both layers at once.
 
-Example:
+Examples:
     >>> lo, hi = fold_edges(c=1.0, alpha_hidden=1.0)   # X = -I + W1^T W1: MP(1) - 1
     >>> round(lo, 12), round(hi, 12)
     (-1.0, 3.0)

@@ -27,14 +27,14 @@ Two families of routes:
     (a symmetric :math:`M\times M` matrix, so they are real), plus :math:`MN+N-M`
     structural zeros (:func:`manifold_eigenvalues`, :func:`manifold_matrix`). The paper's
     appendix writes :math:`W_1W_1^\top` where the :math:`M\times M` object is
-    :math:`W_1^\top W_1` (see ``PROTOCOL.md``, known slips); for gradient flow this is
+    :math:`W_1^\top W_1` (see ``docs/protocol.md``, known slips); for gradient flow this is
     eq. (13), :math:`A = \lVert W_2\rVert^2 I_M + W_1^\top W_1`, positive definite.
 
 Stability of a fixed point is judged on the **non-structural** eigenvalues only
 (:func:`nonstructural`): the structural zeros are the tangent directions of the manifold
 (or the null directions at the origin), present for every rule.
 
-Example:
+Examples:
     >>> import jax.numpy as jnp
     >>> from curldescent.network import Params
     >>> from curldescent.rules import Curl

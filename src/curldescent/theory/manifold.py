@@ -9,9 +9,9 @@ The large-N analysis (Section 4.2) assumes that a student on the solution manifo
 :func:`sample_manifold_point` draws such a pair and returns it with its own teacher map
 :math:`s = W_2W_1`, so the point lies exactly on the manifold (E = 0). (The paper prints
 the manifold as "W1W2 = s" after eq. 11; with W1 of shape N×M the product is W2W1: see
-``PROTOCOL.md``.)
+``docs/protocol.md``.)
 
-Example:
+Examples:
     >>> import jax.random as jr
     >>> params, s = sample_manifold_point(jr.PRNGKey(0), M=6, N=4)
     >>> params.W1.shape, params.W2.shape, s.shape

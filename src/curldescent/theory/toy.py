@@ -21,14 +21,14 @@ integration):
   gradient flow conserves :math:`w_1^2 - w_2^2`. Curl orbits are therefore arcs of circles.
   A circle of radius :math:`R` meets the hyperbola iff :math:`R^2 \ge 2|s|`; the separatrix is
   the circle **tangent** to it, :math:`w_1^2 + w_2^2 = 2|s|` (the paper prints ":math:`= s`":
-  see ``PROTOCOL.md``, known slips). Inside it, :math:`E = s - w_1w_2 \ge s - R^2/2 > 0`
+  see ``docs/protocol.md``, known slips). Inside it, :math:`E = s - w_1w_2 \ge s - R^2/2 > 0`
   never vanishes and the orbit circles the origin forever (loss bounded below by
   :math:`\tfrac12(|s| - R^2/2)^2`); outside, the orbit converges to a stable crossing
   point, where :math:`\{w_1^2, w_2^2\} = \{t_-, t_+\}`, :math:`t_\pm = (R^2 \pm \sqrt{R^4-4s^2})/2`,
   with :math:`w_2^2 = t_+` (:func:`curl_limit`). On the separatrix the two tangent points
   :math:`\pm(\sqrt s, \sqrt s)` are joined by two heteroclinic arcs (:func:`heteroclinic_orbits`).
 
-Example:
+Examples:
     >>> round(separatrix_radius(1.0) ** 2, 12)
     2.0
     >>> toy_origin_eigenvalues(2.0, "curl").imag   # ±i s at the origin
