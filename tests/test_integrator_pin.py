@@ -3,8 +3,8 @@ learning dynamics (``simulate``/``simulate_batch``, the flow, the map continuati
 example run of the linear-phase figures) is compared with reference arrays saved from the
 code before the integrator refactor (``tests/data/integrator_pin.npz``).
 
-The comparison is bitwise (``np.array_equal``, NaNs equal) on the CPU: these routes keep their
-arithmetic. Regenerate the reference only for a change that is meant to alter results:
+The comparison is bitwise (``np.array_equal``, NaNs equal) on the CPU where a route kept its
+arithmetic, and to a stated tolerance where it changed (:data:`ROUNDED`). Regenerate the reference only for a change that is meant to alter results:
 ``python tests/test_integrator_pin.py``.
 """
 
@@ -75,6 +75,12 @@ def _specs():
         ),
     }
 
+
+#: arrays whose arithmetic changed in the refactor, with a tolerance: the flow's errors are
+#: now observed like the map's (linear network: e = x (W2 W1)^T - y, one product with the
+#: end-to-end map, instead of x W1^T W2^T), a rounding-level change (its weights, solver
+#: steps and window moments stay bitwise)
+ROUNDED = ("flow/train_error", "flow/test_error")
 
 _FIELDS = ("train_error", "test_error", "diverged", "final_W1", "final_W2", "stop_epoch")
 
@@ -156,9 +162,16 @@ def test_results_unchanged(jax_compile_cache):
     ref = np.load(REF)
     new = compute()
     assert ref["early_stop/stop_epoch"] < 60  # the stop event is exercised
-    assert sorted(new) == sorted(ref.files)
-    bad = [k for k in ref.files if not np.array_equal(ref[k], new[k], equal_nan=True)]
+    assert set(ref.files) <= set(new)  # the flow now also reports where it stopped
+    assert new["flow/stop_epoch"] == new["linear_fb/stop_epoch"]  # at the last epoch
+    bad = [
+        k
+        for k in ref.files
+        if k not in ROUNDED and not np.array_equal(ref[k], new[k], equal_nan=True)
+    ]
     assert not bad, f"changed: {bad}"
+    for k in ROUNDED:
+        np.testing.assert_allclose(new[k], ref[k], rtol=1e-12, atol=0, err_msg=k)
 
 
 if __name__ == "__main__":

@@ -29,11 +29,12 @@ from curldescent.models.ei import ei_input_correlation, ei_network, ei_signs, sa
 from curldescent.models.hebbian import hebbian_network, plasticity_mask, sample_hebbian_weights
 from curldescent.models.pehlevan import LOOPS, PehlevanArchitecture, TiedField, TiedParams
 from curldescent.network import Params
-from curldescent.rules import Curl, Plasticity, flow_field
-from curldescent.specs import NetworkSpec, SpecError
+from curldescent.rule_registry import rule_entry, rule_names
+from curldescent.rules import Curl, Plasticity, flow_field, learning_field
+from curldescent.specs import NetworkSpec, RuleSpec, SpecError
 
 RULE_CASES = ("gradient", "curl", "feedback_alignment")
-CASES = RULE_CASES + (
+MODEL_CASES = (
     "ei",
     "ei-no-inhibitory-input",
     "ei-uncorrelated-input",
@@ -41,6 +42,8 @@ CASES = RULE_CASES + (
     "hebbian-pure",
     "pehlevan",
 )
+#: the built-in cases; :func:`cases` adds every rule registered since
+CASES = RULE_CASES + MODEL_CASES
 ORDERS = ("1", "3", "exact")
 
 DESCRIPTIONS = {
@@ -54,6 +57,12 @@ DESCRIPTIONS = {
     "hebbian-pure": "purely Hebbian network, M = 11^T (or -11^T) (A.2.1, eq. 32)",
     "pehlevan": "A.4 architecture: feed-forward -> E <-> I, existing synapses only (eqs. 39-44)",
 }
+
+
+def cases() -> tuple[str, ...]:
+    """Every case the meter can build: the registered rules
+    (:mod:`curldescent.rule_registry`) and the recurrent models."""
+    return rule_names() + MODEL_CASES
 
 
 def _int(name: str, v: Any, minimum: int) -> None:
@@ -127,8 +136,8 @@ class CaseSpec:
     seed: int = 0
 
     def __post_init__(self) -> None:
-        if self.rule not in CASES:
-            raise SpecError(f"rule must be one of {', '.join(CASES)} (got {self.rule!r})")
+        if self.rule not in cases():
+            raise SpecError(f"rule must be one of {', '.join(cases())} (got {self.rule!r})")
         _int("M", self.M, 1)
         _int("N", self.N, 1)
         _int("K", self.K, 1)
@@ -222,6 +231,25 @@ def _rule_case(spec: CaseSpec, rng: np.random.Generator) -> tuple[Callable, Any]
     return RuleFlow(p, teacher), Params(W1, W2)
 
 
+def _registered_rule_case(spec: CaseSpec, rng: np.random.Generator) -> tuple[Callable, Any]:
+    """Any registered rule: its own field (:func:`~curldescent.rules.learning_field`) on
+    ``n_input_samples`` (default 20·M) white inputs labelled by a random linear teacher."""
+    net = NetworkSpec(M=spec.M, N=spec.N, K=spec.K)
+    entry = rule_entry(spec.rule)
+    flips = {"alpha_hidden": spec.alpha_hidden, "alpha_readout": spec.alpha_readout}
+    rule_spec = RuleSpec(kind=spec.rule, **(flips if entry.takes_flips else {}))
+    rule = entry.build(rule_spec, net, jax.random.PRNGKey(int(rng.integers(2**31))))
+    n = spec.n_input_samples or 20 * spec.M
+    teacher = (rng.standard_normal((spec.K, spec.N)) / math.sqrt(spec.N)) @ (
+        rng.standard_normal((spec.N, spec.M)) / math.sqrt(spec.M)
+    )
+    x = rng.standard_normal((n, spec.M))
+    field = learning_field(rule, net, x, x @ teacher.T)
+    W1 = spec.weight_scale * rng.standard_normal((spec.samples, spec.N, spec.M)) / math.sqrt(spec.M)
+    W2 = spec.weight_scale * rng.standard_normal((spec.samples, spec.K, spec.N)) / math.sqrt(spec.N)
+    return field, Params(W1, W2)
+
+
 def _stack(arrays: list[Any]) -> np.ndarray:
     """Stack on the host: points are NumPy arrays (eager JAX ops would compile once per shape)."""
     return np.stack([np.asarray(a, np.float64) for a in arrays])
@@ -239,6 +267,8 @@ def build_case(spec: CaseSpec) -> FieldCase:
     order = spec.order_value
     if spec.rule in RULE_CASES:
         field, points = _rule_case(spec, model_rng)
+    elif spec.rule in rule_names():
+        field, points = _registered_rule_case(spec, model_rng)
     elif spec.rule.startswith("ei"):
         inputs = {
             "ei": "all",
@@ -302,7 +332,8 @@ def build_case(spec: CaseSpec) -> FieldCase:
             field = arch.network(sigma, order=order)
             points = _stack([arch.sample_weights(k, scale=spec.weight_scale) for k in point_keys])
             subspace = arch.subspace()
-    return FieldCase(spec, field, points, subspace, metric, DESCRIPTIONS[spec.rule])
+    description = DESCRIPTIONS.get(spec.rule) or rule_entry(spec.rule).description
+    return FieldCase(spec, field, points, subspace, metric, description)
 
 
 def measure_case(
