@@ -271,6 +271,69 @@ def test_custom_rule_objects_override_the_spec():
     np.testing.assert_array_equal(via_spec.final_W1, via_obj.final_W1)
 
 
+@pytest.mark.parametrize("batch_size", [None, 7])
+def test_a_user_rule_is_used_exactly_as_written(batch_size):
+    """A Gradient subclass whose field returns zeros leaves the weights unchanged (the
+    engine calls the rule's own field, not its plasticity); a field that doubles the
+    gradient trains like gradient descent at twice the learning rate."""
+    import jax.numpy as jnp
+    import jax.tree_util as jtu
+
+    from curldescent.rules import Gradient
+
+    class Frozen(Gradient):
+        def field(self, network, params, x, y, weights=None):
+            return jtu.tree_map(jnp.zeros_like, params)
+
+    class Double(Gradient):
+        def field(self, network, params, x, y, weights=None):
+            d = Gradient().field(network, params, x, y, weights)
+            return jtu.tree_map(lambda a: 2.0 * a, d)
+
+    spec = _spec(
+        M=6,
+        N=5,
+        epochs=5,
+        batch_size=batch_size,
+        n_train=20,
+        train={"record_weights": True, "renormalize": False},  # no rescaling round-off
+    )
+    frozen = simulate(spec, rule=Frozen())
+    np.testing.assert_array_equal(frozen.final_W1[0], frozen.W1[0, 0])
+    np.testing.assert_array_equal(frozen.final_W2[0], frozen.W2[0, 0])
+    assert np.all(frozen.test_error == frozen.test_error[:, :1])
+    double = simulate(spec, rule=Double())
+    gd2 = simulate(spec.replace(**{"train.lr": 0.2}), fast=False)
+    np.testing.assert_allclose(double.final_W1, gd2.final_W1, rtol=1e-12, atol=1e-14)
+    assert not np.allclose(double.final_W1, frozen.final_W1)
+
+
+def test_without_float64_simulate_fails_before_running():
+    """In a fresh interpreter without enable_float64(), simulate stops with a one-line
+    message instead of silently running in float32."""
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "from curldescent.engine import simulate\n"
+        "from curldescent.specs import RunSpec, NetworkSpec, SpecError, TrainSpec\n"
+        "try:\n"
+        "    simulate(RunSpec(network=NetworkSpec(M=4, N=3), train=TrainSpec(epochs=2)))\n"
+        "except SpecError as e:\n"
+        "    print('ERR', e)\n"
+        "else:\n"
+        "    print('RAN')\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "JAX_ENABLE_X64"}
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120
+    )
+    lines = out.stdout.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("ERR float64 is off"), out.stdout + out.stderr
+    assert "enable_float64()" in lines[0]
+
+
 def test_batch_requires_equal_shapes():
     with pytest.raises(SpecError, match="share"):
         simulate_batch([_spec(M=10), _spec(M=11)])

@@ -133,6 +133,30 @@ def test_flip_fractions_follow_the_protocol():
     )
 
 
+@pytest.mark.parametrize(
+    ("alpha", "M", "k"),
+    [(0.3, 7, 2), (0.65, 4, 2), (0.5, 5, 2), (0.3, 10, 3), (0.99, 3, 2)],  # ceil/round fail
+)
+def test_fractional_alpha_flips_the_first_floor_alpha_m_neurons(alpha, M, k):
+    """k = floor(alpha*M), the first k neurons, on every route that turns a fraction into
+    flips: the spec (engine, sweeps, CLI), Curl.from_fractions, and the engine's own rule."""
+    from curldescent.engine import initial_states
+    from curldescent.specs import RuleSpec, RunSpec, TaskSpec, TrainSpec, flip_count
+
+    assert flip_count(alpha, M) == k
+    net = NetworkSpec(M=M, N=M)
+    want = np.where(np.arange(M) < k, -1.0, 1.0)
+    rule = RuleSpec(kind="curl", alpha_hidden=alpha, alpha_readout=alpha)
+    assert rule.flip_counts(net) == (k, k)
+    p = Curl.from_fractions(net, alpha, alpha).plasticity(net)
+    assert np.array_equal(np.asarray(p.d1), want) and np.array_equal(np.asarray(p.d2), want)
+    spec = RunSpec(
+        network=net, task=TaskSpec(n_train=4, n_test=2), rule=rule, train=TrainSpec(epochs=1)
+    )
+    _, (pe,) = initial_states([spec])
+    assert np.array_equal(np.asarray(pe.d1), want) and np.array_equal(np.asarray(pe.d2), want)
+
+
 def _field_jacobian(rule, spec, params, x, y):
     flat, unravel = ravel_pytree(params)
     f = lambda v: ravel_pytree(rule.field(spec, unravel(v), x, y))[0]  # noqa: E731

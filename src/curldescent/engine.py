@@ -41,7 +41,9 @@ import jax.numpy as jnp
 import jax.random as jr
 import numpy as np
 
+from curldescent.field import batch_G, full_batch_direction
 from curldescent.network import Params, mse
+from curldescent.rule_registry import rule_entry
 from curldescent.rules import (
     LearningRule,
     Plasticity,
@@ -49,7 +51,6 @@ from curldescent.rules import (
     rule_from_spec,
     update_direction,
 )
-from curldescent.rules.base import _signed
 from curldescent.specs import NetworkSpec, RunSpec, SpecError, TaskSpec
 from curldescent.task import (
     InitialState,
@@ -58,6 +59,12 @@ from curldescent.task import (
     load_initial_conditions,
     sample_initial_state,
     stack,
+)
+from curldescent.tuning import (
+    ORDER_BLOCK,
+    PAIR_LINEAR_EPOCHS,
+    default_chunk_size,
+    vmap_width,
 )
 
 
@@ -89,11 +96,6 @@ def permutation(key, n: int) -> jnp.ndarray:
     return x
 
 
-#: epochs whose minibatch orders are drawn together (vectorised): one 250-element
-#: permutation costs 60-90 us inside a run's loop on the CPU, about as much as 5-7 steps
-ORDER_BLOCK = 8
-
-
 def epoch_order(shuffle_key, epoch, n: int) -> jnp.ndarray:
     """The minibatch order of ``epoch``: a permutation of the ``n`` training examples."""
     return permutation(jr.fold_in(shuffle_key, epoch), n)
@@ -120,10 +122,26 @@ class Static(NamedTuple):
     has_mask2: bool
     has_feedback: bool
     fast: bool
+    custom: Any = None  # static part of a rule with its own field (None: built-in Plasticity)
 
 
-def static_of(spec: RunSpec, plasticity: Plasticity, *, fast: bool = True) -> Static:
+def rule_parts(rule: LearningRule, network: NetworkSpec) -> tuple[Any, Any]:
+    """``(dynamic, static)``: how a rule object enters the compiled program.
+
+    A built-in rule (no own :meth:`~curldescent.rules.LearningRule.field`) is its canonical
+    :class:`Plasticity` (all leaves dynamic, static part ``None``: fast paths apply). A rule
+    with its own field is split into its array leaves (dynamic, batched across runs) and the
+    rest (static, part of the compiled program), as ``equinox.partition`` does."""
+    if not rule.has_custom_field:
+        return rule.plasticity(network), None
+    import equinox as eqx
+
+    return eqx.partition(rule, eqx.is_array)
+
+
+def static_of(spec: RunSpec, plasticity: Any, *, fast: bool = True, custom: Any = None) -> Static:
     t = spec.train
+    plain = isinstance(plasticity, Plasticity)
     return Static(
         network=spec.network,
         n_train=spec.task.n_train,
@@ -136,10 +154,11 @@ def static_of(spec: RunSpec, plasticity: Plasticity, *, fast: bool = True) -> St
         renormalize=t.renormalize,
         window=t.final_window,
         record_weights=t.record_weights,
-        has_mask1=plasticity.mask1 is not None,
-        has_mask2=plasticity.mask2 is not None,
-        has_feedback=plasticity.feedback is not None,
+        has_mask1=plain and plasticity.mask1 is not None,
+        has_mask2=plain and plasticity.mask2 is not None,
+        has_feedback=plain and plasticity.feedback is not None,
         fast=fast,
+        custom=custom,
     )
 
 
@@ -154,47 +173,13 @@ def make_step(st: Static, plast: Plasticity, lr, norms0) -> Callable[[Params, An
         W1 = params.W1 + lr * direction.W1
         W2 = params.W2 + lr * direction.W2
         if st.renormalize:
+            # measured, not inferred: inferring ||W1 + lr d||^2 from ||W1^(0)||^2 and
+            # <W1, d> cancels catastrophically when an update is as large as the weights
             W1 = W1 * (norms0[0] / _norm(W1))
             W2 = W2 * (norms0[1] / _norm(W2))
         return Params(W1, W2)
 
     return step
-
-
-def make_linear_step(st: Static, plast: Plasticity, lr, norms0) -> Callable[[Params, Any], Params]:
-    r"""``step(params, G) -> params`` for a linear network without per-synapse masks on W1.
-
-    With :math:`a = R_1 F^\top` (N×K) and :math:`b = G D_1` (K×M) the hidden-layer update is
-    the rank-K product :math:`\Delta W_1 = -ab`, formed in one fused loop, and
-    :math:`\langle e h^\top\rangle = G W_1^\top` comes from one product with W1; the new
-    norm is then measured (an algebraic shortcut from the initial norm was numerically
-    unstable for large updates). Proven equal to the direct route in the tests.
-    """
-
-    def step(params: Params, G: jnp.ndarray) -> Params:
-        W1, W2 = params
-        back = W2 if plast.feedback is None else plast.feedback
-        a = plast.r1[:, None] * back.T  # (N, K)
-        b = G * plast.d1[None, :]  # (K, M)
-        dW2 = -_signed(G @ W1.T, plast.r2, plast.d2, plast.mask2)
-        W2 = W2 + lr * dW2
-        W1 = W1 - lr * jnp.sum(a[:, :, None] * b[None, :, :], axis=1)  # rank-K a @ b, fused
-        if st.renormalize:
-            # measured, not inferred: inferring ||W1 - lr a b||^2 from ||W1^(0)||^2 and
-            # <W1, a b> cancels catastrophically when an update is as large as the weights
-            W1 = W1 * (norms0[0] / _norm(W1))
-            W2 = W2 * (norms0[1] / _norm(W2))
-        return Params(W1, W2)
-
-    return step
-
-
-def _linear_G(params: Params, x: jnp.ndarray, y: jnp.ndarray, w: jnp.ndarray | None) -> jnp.ndarray:
-    """G = <e x^T> (K×M) of a linear network on a batch, without forming hidden activity."""
-    u = params.W2 @ params.W1  # (K, M)
-    e = x @ u.T - y  # (B, K)
-    e = e / x.shape[0] if w is None else e * w[:, None]
-    return e.T @ x
 
 
 def _errors(st: Static, params: Params, x, y) -> jnp.ndarray:
@@ -210,27 +195,32 @@ def make_epoch(st: Static, init: InitialState, plast: Plasticity, lr, shuffle_ke
     X, Y = init.x_train, init.y_train
     norms0 = (_norm(init.params.W1), _norm(init.params.W2))
     step = make_step(st, plast, lr, norms0)
-    linear_fast = st.fast and net.is_linear
-    if linear_fast and plast.mask1 is None:
-        apply_G = make_linear_step(st, plast, lr, norms0)
+    if st.custom is not None:  # the rule's own field, called exactly as written
+        import equinox as eqx
+
+        rule = eqx.combine(plast, st.custom)
+
+        def direction(params, x, y, w=None):
+            if w is None:
+                return rule.field(net, params, x, y)
+            return rule.field(net, params, x, y, weights=w)
     else:
 
-        def apply_G(params, G):
-            return step(params, linear_direction(plast, params, G))
+        def direction(params, x, y, w=None):
+            return update_direction(net, plast, params, x, y, w)
+
+    linear_fast = st.fast and net.is_linear and st.custom is None
 
     if st.full_batch:
-        if linear_fast:
-            n = X.shape[0]
-            C = X.T @ X / n  # (M, M)
-            bT = (X.T @ Y / n).T  # (K, M)
-
-            def full_epoch(params, _):
-                G = (params.W2 @ params.W1) @ C - bT
-                return apply_G(params, G)
+        if st.custom is None:
+            full_direction = full_batch_direction(net, plast, X, Y, fast=st.fast)
         else:
 
-            def full_epoch(params, _):
-                return step(params, update_direction(net, plast, params, X, Y))
+            def full_direction(params):
+                return direction(params, X, Y)
+
+        def full_epoch(params, _):
+            return step(params, full_direction(params))
 
         return full_epoch
 
@@ -258,8 +248,8 @@ def make_epoch(st: Static, init: InitialState, plast: Plasticity, lr, shuffle_ke
         def body(p, batch):
             xb, yb, w_b = batch
             if linear_fast:
-                return apply_G(p, _linear_G(p, xb, yb, w_b)), None
-            return step(p, update_direction(net, plast, p, xb, yb, w_b)), None
+                return step(p, linear_direction(plast, p, batch_G(p, xb, yb, w_b))), None
+            return step(p, direction(p, xb, yb, w_b)), None
 
         params, _ = jax.lax.scan(body, params, xs)
         return params
@@ -278,15 +268,54 @@ class RunOutput(NamedTuple):
     window_var: Params | None
 
 
-def train_one(
-    st: Static, init: InitialState, plast: Plasticity, lr, shuffle_key, stop_below
-) -> RunOutput:
-    """Train one run from its initial state (pure; the engine vmaps and jits it).
-
-    Advances checkpoint interval by checkpoint interval until the last checkpoint, or until
-    the test error at a checkpoint is below ``stop_below`` (``-inf``: never) or the weights
-    are non-finite; checkpoints after the stop hold NaN."""
+def map_stepper(
+    st: Static, init: InitialState, plast: Plasticity, lr, shuffle_key
+) -> Callable[..., tuple[Params, Any, jnp.ndarray]]:
+    """The learning map as a stepper for :func:`integrate`: ``advance(params, aux, start,
+    count) -> (params, aux, failed)`` runs epochs ``start .. start + count - 1`` (full-batch
+    or minibatch, :func:`make_epoch`); it never fails and carries no state."""
     epoch_fn = make_epoch(st, init, plast, lr, shuffle_key)
+
+    def epochs(params, start, count):  # epochs start, ..., start + count - 1, in order
+        def single(j, p):
+            return epoch_fn(p, start + j)
+
+        if not st.full_batch:  # the minibatch orders of ORDER_BLOCK epochs drawn together
+            k = ORDER_BLOCK
+
+            def several(j, p):
+                e0 = start + k * j
+                perms = epoch_orders(shuffle_key, e0 + jnp.arange(k), st.n_train)
+                return jax.lax.fori_loop(0, k, lambda m, q: epoch_fn(q, e0 + m, perms[m]), p)
+        elif st.network.is_linear and PAIR_LINEAR_EPOCHS:  # two epochs per iteration
+            k = 2
+
+            def several(j, p):
+                return single(2 * j + 1, single(2 * j, p))
+        else:  # full-batch tanh/ReLU: pairs gained nothing measurable
+            return jax.lax.fori_loop(0, count, single, params)
+
+        params = jax.lax.fori_loop(0, count // k, several, params)
+        return jax.lax.fori_loop(count - count % k, count, single, params)
+
+    def advance(params, aux, start, count):
+        return epochs(params, start, count), aux, jnp.asarray(False)
+
+    return advance
+
+
+def integrate(
+    st: Static, init: InitialState, advance: Callable, stop_below, aux: Any = None
+) -> tuple[RunOutput, Any]:
+    """The run loop every stepper shares (pure; vmapped and jitted by the callers).
+
+    Advances checkpoint interval by checkpoint interval with ``advance(params, aux, start,
+    count) -> (params, aux, failed)`` (the learning map, :func:`map_stepper`, or the
+    continuous flow, :func:`curldescent.analysis.flow.flow_stepper`) and observes at every
+    checkpoint: train and test error, non-finite weights, the weights (``record_weights``)
+    and their moments over the final window. Stop events: the test error below
+    ``stop_below`` (``-inf``: never), non-finite weights, or a failed step; checkpoints
+    after the stop hold NaN. Returns the run's output and the stepper's final ``aux``."""
     ck = np.asarray(st.checkpoints)
     T, E, W = len(ck), int(ck[-1]), st.window
     starts, counts, ends = (jnp.asarray(v) for v in (ck[:-1], np.diff(ck), ck[1:]))
@@ -298,35 +327,12 @@ def train_one(
             ~(jnp.all(jnp.isfinite(params.W1)) & jnp.all(jnp.isfinite(params.W2))),
         )
 
-    def advance(params, start, count):  # epochs start, ..., start + count - 1, in order
-        def single(j, p):
-            return epoch_fn(p, start + j)
-
-        if not st.full_batch:  # the minibatch orders of ORDER_BLOCK epochs drawn together
-            k = ORDER_BLOCK
-
-            def several(j, p):
-                e0 = start + k * j
-                perms = epoch_orders(shuffle_key, e0 + jnp.arange(k), st.n_train)
-                return jax.lax.fori_loop(0, k, lambda m, q: epoch_fn(q, e0 + m, perms[m]), p)
-        elif st.network.is_linear:  # two epochs per iteration: 1.2x faster on the CPU
-            k = 2
-
-            def several(j, p):
-                return single(2 * j + 1, single(2 * j, p))
-        else:  # full-batch tanh/ReLU: pairs gained nothing measurable
-            return jax.lax.fori_loop(0, count, single, params)
-
-        params = jax.lax.fori_loop(0, count // k, several, params)
-        return jax.lax.fori_loop(count - count % k, count, single, params)
-
     def buffer(first):  # (T, ...) filled with NaN, `first` at checkpoint 0
         return jnp.full((T, *jnp.shape(first)), jnp.nan, jnp.result_type(first)).at[0].set(first)
 
     def interval(carry):
-        i, params, bad, _, s1, s2, nw, tr_b, te_b, w_b = carry
-        start = starts[i]
-        params = advance(params, start, counts[i])
+        i, params, bad, _, s1, s2, nw, tr_b, te_b, w_b, aux = carry
+        params, aux, failed = advance(params, aux, starts[i], counts[i])
         tr, te, nonfinite = observe(params)
         if W:
             inw = (ends[i] > E - W).astype(params.W1.dtype)
@@ -335,7 +341,7 @@ def train_one(
             nw = nw + inw
         if st.record_weights:
             w_b = jax.tree_util.tree_map(lambda b, w: b.at[i + 1].set(w), w_b, params)
-        bad = bad | nonfinite
+        bad = bad | nonfinite | failed
         done = bad | (te < stop_below)
         return (
             i + 1,
@@ -348,6 +354,7 @@ def train_one(
             tr_b.at[i + 1].set(tr),
             te_b.at[i + 1].set(te),
             w_b,
+            aux,
         )
 
     tr0, te0, bad0 = observe(init.params)
@@ -363,38 +370,23 @@ def train_one(
         buffer(tr0),
         buffer(te0),
         jax.tree_util.tree_map(buffer, init.params) if st.record_weights else None,
+        aux,
     )
-    i, final, bad, _, s1, s2, nw, tr, te, weights = jax.lax.while_loop(
+    i, final, bad, _, s1, s2, nw, tr, te, weights, aux = jax.lax.while_loop(
         lambda c: (c[0] < T - 1) & ~c[3], interval, carry0
     )
     mean = var = None
     if W:  # moments over the window epochs actually simulated (all of them, unless stopped)
         mean = jax.tree_util.tree_map(lambda a: a / nw, s1)
         var = jax.tree_util.tree_map(lambda a, m: jnp.maximum(a / nw - m * m, 0.0), s2, mean)
-    return RunOutput(tr, te, bad, jnp.asarray(ck)[i], final, weights, mean, var)
+    return RunOutput(tr, te, bad, jnp.asarray(ck)[i], final, weights, mean, var), aux
 
 
-def vmap_width(st: Static, chunk: int) -> int:
-    """How many runs of a chunk advance together (vectorised) inside the compiled program.
-
-    Measured on the CPU (``simulate_batch`` and the training program alone, run-epochs/s,
-    ``benchmarks/README.md``; 2026-12-07, Intel Xeon with AVX-512): linear runs are fastest
-    one at a time, full batch (Fig. 4's grid: 4.3 core-hours at width 1, 11.5 at width 8;
-    110×110: 65k vs 24k run-epochs/s at width 32) and minibatch (110×110: 2.6k vs 1.0k):
-    XLA:CPU's batched small products are slower per run than single ones, and one run's
-    weights stay in L2. Only the tiniest shapes (W1 217×2) gain from vectorising, and they are
-    the cheapest runs of a grid. (On an AMD EPYC, an older engine measured full-batch linear
-    ~2× faster 32 wide.) Minibatch tanh with small weights is fastest 8 wide (100->10: 800
-    vs 600 at width 1, 700 at 16; 100->20: 1.1×; 60->40: even), larger ones one at a time
-    (Fig. 6's 20->200 and 200->20: 1.1-1.2×, 110->110: 1.5×); full-batch tanh's
-    2000-example products are slower vectorised. Accelerators vectorise the whole chunk.
-    Results agree across widths to rounding (~1e-15); equal widths give bitwise-equal runs.
-    """
-    if jax.default_backend() != "cpu":
-        return chunk
-    if st.network.is_linear or st.full_batch or st.network.N * st.network.M > 3000:
-        return 1
-    return min(chunk, 8)
+def train_one(
+    st: Static, init: InitialState, plast: Plasticity, lr, shuffle_key, stop_below
+) -> RunOutput:
+    """Train one run from its initial state with the learning map (:func:`integrate`)."""
+    return integrate(st, init, map_stepper(st, init, plast, lr, shuffle_key), stop_below)[0]
 
 
 @partial(jax.jit, static_argnums=(0, 1))
@@ -505,8 +497,24 @@ def shape_key(spec: RunSpec) -> tuple:
     )
 
 
+def require_float64() -> None:
+    """Fail, before anything runs, when JAX computes in float32: the library's runs are
+    float64 by construction (the protocol's 1e-15 perturbations vanish in float32).
+
+    Raises:
+        SpecError: float64 is off (call :func:`curldescent.enable_float64` first).
+    """
+    if not jax.config.jax_enable_x64:
+        raise SpecError(
+            "float64 is off: call curldescent.enable_float64() before simulating "
+            "(runs are float64 by construction; float32 loses the protocol's 1e-15 perturbations)"
+        )
+
+
 def initial_states(specs: Sequence[RunSpec]) -> tuple[InitialState, list[Plasticity]]:
-    """Initial states (stacked) and rules (list) of runs with equal shape keys."""
+    """Initial states (stacked) and rules (list) of runs with equal shape keys (every route
+    that runs the dynamics starts here, so it checks for float64 first)."""
+    require_float64()
     s0 = specs[0]
     if s0.task.init_from is not None:
         data, d1, d2 = load_initial_conditions(s0.task.init_from)
@@ -549,19 +557,33 @@ def initial_states(specs: Sequence[RunSpec]) -> tuple[InitialState, list[Plastic
         scales,
     )
     rules = [
-        rule_from_spec(s.rule, s.network, keys["rule"][i]).plasticity(s.network)
+        rule_parts(rule_from_spec(s.rule, s.network, keys["rule"][i]), s.network)[0]
         for i, s in enumerate(specs)
     ]
     return states, rules
 
 
+def with_data(states: InitialState, data: Any) -> InitialState:
+    """Stacked initial states whose examples are ``data``'s (a
+    :class:`curldescent.data.Dataset`); the teacher, which no longer exists, is NaN."""
+    R = states.params.W1.shape[0]
+
+    def rows(a):
+        return jnp.broadcast_to(jnp.asarray(a), (R, *a.shape))
+
+    nan = jax.tree_util.tree_map(lambda a: jnp.full_like(a, jnp.nan), states.teacher)
+    return InitialState(
+        states.params,
+        nan,
+        rows(data.x_train),
+        rows(data.y_train),
+        rows(data.x_test),
+        rows(data.y_test),
+    )
+
+
 def _first(a, n):
     return np.asarray(a)[:n]
-
-
-def default_chunk_size() -> int:
-    """Runs per compiled batch: 32 on the CPU (small batches stay in cache), 512 on accelerators."""
-    return 32 if jax.default_backend() == "cpu" else 512
 
 
 def simulate_batch(
@@ -571,6 +593,7 @@ def simulate_batch(
     chunk_size: int | None = None,
     fast: bool = True,
     progress: Callable[[int, int], None] | None = None,
+    data: Any = None,
 ) -> BatchResult:
     """Simulate runs with equal shape keys as vmapped, jitted chunks.
 
@@ -581,6 +604,9 @@ def simulate_batch(
             chunk is padded by repeating its final run, so every chunk runs one program.
         fast: use the linear fast paths (set False to force the direct path, for tests).
         progress: called as ``progress(runs_done, runs_total)`` after each chunk.
+        data: a :class:`curldescent.data.Dataset`: train and test on these examples instead
+            of a teacher's (the spec's sizes must match it; the student's initial weights,
+            the minibatch order and the rule still come from each spec's seed).
 
     Returns:
         A :class:`BatchResult`. A run's result depends only on its spec and seeds.
@@ -597,6 +623,12 @@ def simulate_batch(
     t0 = time.time()
     if rules is not None and len(rules) != len(specs):
         raise SpecError(f"rules must have one entry per spec ({len(specs)}) (got {len(rules)})")
+    if data is not None:
+        for s in specs:
+            data.check_matches(s)
+    if rules is None and not rule_entry(specs[0].rule.kind).builtin:  # a registered user rule
+        rule_keys = batch_run_keys(specs)["rule"]
+        rules = [rule_from_spec(s.rule, s.network, rule_keys[i]) for i, s in enumerate(specs)]
     R = len(specs)
     chunk = min(R, chunk_size or default_chunk_size())
     outs, st = [], None
@@ -604,11 +636,26 @@ def simulate_batch(
         idx = np.arange(start, start + chunk).clip(max=R - 1)  # last chunk padded: one program
         chunk_specs = [specs[i] for i in idx]
         states, plasts = initial_states(chunk_specs)  # sampled per chunk: compiled for `chunk` runs
+        if data is not None:
+            states = with_data(states, data)
+        custom = None
         if rules is not None:
-            plasts = [rules[i].plasticity(specs[i].network) for i in idx]
-        if len({tuple(x is None for x in p) for p in plasts}) != 1:
+            parts = [rule_parts(rules[i], specs[i].network) for i in idx]
+            plasts = [dyn for dyn, _ in parts]
+            try:
+                kinds = {c for _, c in parts}
+            except TypeError:
+                raise SpecError(
+                    "a rule object must be hashable (a frozen dataclass or an equinox Module)"
+                ) from None
+            if len(kinds) != 1:
+                raise SpecError(
+                    "all rules of a batch must be of one kind (same class and settings)"
+                )
+            custom = parts[0][1]
+        if len({jax.tree_util.tree_structure(p) for p in plasts}) != 1:
             raise SpecError("all rules of a batch must share their structure (masks, feedback)")
-        st_chunk = static_of(specs[0], plasts[0], fast=fast)
+        st_chunk = static_of(specs[0], plasts[0], fast=fast, custom=custom)
         if st is not None and st_chunk != st:
             raise SpecError("all rules of a batch must share their structure (masks, feedback)")
         st = st_chunk
@@ -627,6 +674,8 @@ def simulate_batch(
     return BatchResult.from_output(specs, st.checkpoints, out, time.time() - t0)
 
 
-def simulate(spec: RunSpec, *, rule: LearningRule | None = None, fast: bool = True) -> BatchResult:
-    """Simulate one run (a batch of one)."""
-    return simulate_batch([spec], rules=None if rule is None else [rule], fast=fast)
+def simulate(
+    spec: RunSpec, *, rule: LearningRule | None = None, fast: bool = True, data: Any = None
+) -> BatchResult:
+    """Simulate one run (a batch of one); ``rule`` and ``data`` as in :func:`simulate_batch`."""
+    return simulate_batch([spec], rules=None if rule is None else [rule], fast=fast, data=data)

@@ -25,11 +25,14 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from curldescent.rule_registry import rule_entry, rule_names
+
 ACTIVATIONS = ("linear", "tanh", "relu")
 OUTPUT_ACTIVATIONS = ("identity", "hidden")
 READOUT_ERRORS = ("exact", "raw")
 INIT_FAMILIES = ("uniform", "normal")
 STARTS = ("random", "teacher")
+#: the built-in rule kinds; every registered kind is valid (:mod:`curldescent.rule_registry`)
 RULE_KINDS = ("gradient", "curl", "feedback_alignment")
 SELECTIONS = ("first", "random")
 SIDES = ("pre", "post")
@@ -63,6 +66,18 @@ def _check_fraction(name: str, value: Any) -> None:
     _check_float(name, value)
     if not 0.0 <= value <= 1.0:
         raise SpecError(f"{name} must lie in [0, 1] (got {value!r})")
+
+
+def flip_count(alpha: float, size: int) -> int:
+    r"""Number of flipped neurons for a fraction ``alpha`` of ``size``: :math:`\lfloor\alpha\cdot
+    \text{size}\rfloor` (the first ones are flipped, as the authors do). A slack of
+    1e-9 keeps whole products whole despite rounding (0.3·10 = 2.9999999999999996 -> 3).
+
+    Example:
+        >>> flip_count(0.3, 7), flip_count(0.3, 10), flip_count(1.0, 5)
+        (2, 3, 5)
+    """
+    return int(math.floor(alpha * size + 1e-9))
 
 
 @dataclass(frozen=True)
@@ -169,6 +184,8 @@ class TaskSpec:
 class RuleSpec:
     r"""Learning rule.
 
+    ``kind`` names a registered rule (:mod:`curldescent.rule_registry`; a user's rule
+    registered there takes no flips unless registered with ``takes_flips``). Built-ins:
     ``gradient``: exact gradient descent. ``curl``: eq. (5), presynaptic sign flips
     :math:`D_1, D_2`; the flipped neurons are given as fractions (``alpha_hidden`` =
     :math:`\alpha_h` of the M input neurons, ``alpha_readout`` = :math:`\alpha_r` of the N
@@ -190,7 +207,7 @@ class RuleSpec:
     feedback_scale: float = 1.0
 
     def __post_init__(self) -> None:
-        _check_choice("rule.kind", self.kind, RULE_KINDS)
+        _check_choice("rule.kind", self.kind, rule_names())
         _check_fraction("rule.alpha_hidden", self.alpha_hidden)
         _check_fraction("rule.alpha_readout", self.alpha_readout)
         if self.n_flip_hidden is not None:
@@ -200,10 +217,12 @@ class RuleSpec:
         _check_choice("rule.selection", self.selection, SELECTIONS)
         _check_choice("rule.side", self.side, SIDES)
         _check_float("rule.feedback_scale", self.feedback_scale, positive=True)
-        if self.kind == "gradient" and (
+        if not rule_entry(self.kind).takes_flips and (
             self.alpha_hidden or self.alpha_readout or self.n_flip_hidden or self.n_flip_readout
         ):
-            raise SpecError("rule.kind = gradient takes no flips; use kind = curl to flip neurons")
+            raise SpecError(
+                f"rule.kind = {self.kind} takes no flips; use kind = curl to flip neurons"
+            )
 
     def flip_counts(self, network: NetworkSpec) -> tuple[int, int]:
         """Number of flipped (hidden-layer, readout-layer) neurons for ``network``.
@@ -215,12 +234,12 @@ class RuleSpec:
         k1 = (
             self.n_flip_hidden
             if self.n_flip_hidden is not None
-            else int(math.floor(self.alpha_hidden * size1 + 1e-9))
+            else flip_count(self.alpha_hidden, size1)
         )
         k2 = (
             self.n_flip_readout
             if self.n_flip_readout is not None
-            else int(math.floor(self.alpha_readout * size2 + 1e-9))
+            else flip_count(self.alpha_readout, size2)
         )
         if k1 > size1:
             raise SpecError(f"rule.n_flip_hidden must be <= {size1} for this network (got {k1})")

@@ -51,7 +51,7 @@ import math
 import time
 from collections.abc import Callable, Sequence
 from functools import partial
-from typing import Any, NamedTuple
+from typing import Any
 
 import diffrax as dfx
 import jax
@@ -59,12 +59,14 @@ import jax.numpy as jnp
 import jax.tree_util as jtu
 import numpy as np
 
-from curldescent.network import Params, mse
-from curldescent.rules import Plasticity, linear_direction, update_direction
+from curldescent.field import full_batch_direction
+from curldescent.network import Params
+from curldescent.rules import Plasticity
 from curldescent.specs import NetworkSpec, RunSpec, SpecError
+from curldescent.tuning import FLOW_CHUNK
 
 __all__ = [
-    "FlowOutput",
+    "flow_stepper",
     "epoch_time",
     "integrate_between",
     "learning_flow",
@@ -93,18 +95,7 @@ def learning_flow(
     Returns:
         ``field(params) -> Params`` (pure; jit/vmap at the caller).
     """
-    if network.is_linear:
-        n = x.shape[0]
-        C = x.T @ x / n
-        bT = (x.T @ y / n).T
-
-        def direction(params: Params) -> Params:
-            G = (params.W2 @ params.W1) @ C - bT
-            return linear_direction(plasticity, params, G)
-    else:
-
-        def direction(params: Params) -> Params:
-            return update_direction(network, plasticity, params, x, y)
+    direction = full_batch_direction(network, plasticity, x, y)
 
     if not renormalize:
         return direction
@@ -172,75 +163,39 @@ def epoch_time(spec: RunSpec) -> float:
     return spec.step_lr * math.ceil(spec.task.n_train / spec.batch_size)
 
 
-class FlowOutput(NamedTuple):
-    train_error: jnp.ndarray  # (T,)
-    test_error: jnp.ndarray  # (T,)
-    diverged: jnp.ndarray  # ()
-    final: Params
-    weights: Params | None
-    window_mean: Params | None
-    window_var: Params | None
-    n_steps: jnp.ndarray  # () accepted solver steps, all intervals
-    ok: jnp.ndarray  # () every interval solved
-
-
-def _flow_one(st, solver: tuple[float, float, int], init, plast, tau) -> FlowOutput:
-    """Integrate one run between the engine's checkpoints (pure; vmapped and jitted below)."""
+def flow_stepper(
+    field: Callable[[Params], Params], tau, solver: tuple[float, float, int]
+) -> Callable[..., tuple[Params, Any, jnp.ndarray]]:
+    """The continuous flow as a stepper for :func:`curldescent.engine.integrate`: epochs
+    ``start .. start + count`` are flow times ``start·tau .. (start + count)·tau``; ``aux`` =
+    (every interval solved, accepted solver steps); a failed solve is a stop event."""
     rtol, atol, max_steps = solver
-    field = learning_flow(st.network, plast, init.x_train, init.y_train, renormalize=st.renormalize)
-    ck = np.asarray(st.checkpoints)
-    E, W = int(ck[-1]), st.window
 
-    def observe(params):
-        return (
-            mse(st.network, params, init.x_train, init.y_train),
-            mse(st.network, params, init.x_test, init.y_test),
-            ~(jnp.all(jnp.isfinite(params.W1)) & jnp.all(jnp.isfinite(params.W2))),
-        )
-
-    zeros = jtu.tree_map(jnp.zeros_like, init.params)
-
-    def interval(carry, xs):
-        params, bad, ok, steps, s1, s2 = carry
-        e0, e1 = xs
+    def advance(params, aux, start, count):
+        ok, steps = aux
+        t0 = start.astype(tau.dtype) * tau
+        t1 = (start + count).astype(tau.dtype) * tau
         params, n, good = integrate_between(
-            field, params, e0 * tau, e1 * tau, rtol=rtol, atol=atol, max_steps=max_steps
+            field, params, t0, t1, rtol=rtol, atol=atol, max_steps=max_steps
         )
-        tr, te, nonfinite = observe(params)
-        if W:
-            inw = (e1 > E - W).astype(params.W1.dtype)
-            s1 = jtu.tree_map(lambda a, w: a + inw * w, s1, params)
-            s2 = jtu.tree_map(lambda a, w: a + inw * w * w, s2, params)
-        rec = (tr, te, params if st.record_weights else None)
-        return (params, bad | nonfinite, ok & good, steps + n.astype(steps.dtype), s1, s2), rec
+        return params, (ok & good, steps + n.astype(steps.dtype)), ~good
 
-    tr0, te0, bad0 = observe(init.params)
-    xs = (jnp.asarray(ck[:-1], tau.dtype), jnp.asarray(ck[1:], tau.dtype))
-    carry0 = (init.params, bad0, jnp.asarray(True), jnp.asarray(0), zeros, zeros)
-    (final, bad, ok, steps, s1, s2), (tr, te, ws) = jax.lax.scan(interval, carry0, xs)
-    weights = None
-    if st.record_weights:
-        weights = jtu.tree_map(lambda a, b: jnp.concatenate([a[None], b]), init.params, ws)
-    mean = var = None
-    if W:
-        mean = jtu.tree_map(lambda a: a / W, s1)
-        var = jtu.tree_map(lambda a, m: jnp.maximum(a / W - m * m, 0.0), s2, mean)
-    return FlowOutput(
-        jnp.concatenate([tr0[None], tr]),
-        jnp.concatenate([te0[None], te]),
-        bad | ~ok,
-        final,
-        weights,
-        mean,
-        var,
-        steps,
-        ok,
-    )
+    return advance
 
 
 @partial(jax.jit, static_argnums=(0, 1))
-def _flow_batch(st, solver, init, plast, tau) -> FlowOutput:
-    return jax.vmap(partial(_flow_one, st, solver))(init, plast, tau)
+def _flow_batch(st, solver, init, plast, tau):
+    from curldescent.engine import integrate
+
+    def one(init, plast, tau):
+        field = learning_flow(
+            st.network, plast, init.x_train, init.y_train, renormalize=st.renormalize
+        )
+        aux0 = (jnp.asarray(True), jnp.asarray(0))
+        out, (_, steps) = integrate(st, init, flow_stepper(field, tau, solver), -jnp.inf, aux0)
+        return out, steps
+
+    return jax.vmap(one)(init, plast, tau)
 
 
 def simulate_flow_batch(
@@ -291,7 +246,7 @@ def simulate_flow_batch(
     st = static_of(specs[0], plasts[0])
     taus = jnp.asarray([epoch_time(s) for s in specs])
     R = len(specs)
-    chunk = min(R, chunk_size or 32)
+    chunk = min(R, chunk_size or FLOW_CHUNK)
     solver = (float(rtol), float(atol), int(max_steps))
     outs = []
     for start in range(0, R, chunk):
@@ -305,7 +260,7 @@ def simulate_flow_batch(
         )
         n_real = min(chunk, R - start)
         outs.append(jtu.tree_map(lambda a, n=n_real: np.asarray(a)[:n], out))
-    out = jtu.tree_map(lambda *xs: np.concatenate(xs), *outs) if len(outs) > 1 else outs[0]
+    out, steps = jtu.tree_map(lambda *xs: np.concatenate(xs), *outs) if len(outs) > 1 else outs[0]
     res = BatchResult.from_output(specs, st.checkpoints, out, time.time() - t0)
-    res.n_steps = out.n_steps  # type: ignore[attr-defined]
+    res.n_steps = steps  # type: ignore[attr-defined]
     return res

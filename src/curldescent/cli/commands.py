@@ -16,13 +16,11 @@ from curldescent.cli.options import (
     check_executor_options,
     parse_set,
 )
+from curldescent.rule_registry import rule_names
 from curldescent.specs import SpecError
 
-
-class Rule(StrEnum):
-    gradient = "gradient"
-    curl = "curl"
-    feedback_alignment = "feedback_alignment"
+#: the registered rule kinds (curldescent.rule_registry, no JAX import)
+Rule = StrEnum("Rule", {name: name for name in rule_names()})
 
 
 class Activation(StrEnum):

@@ -12,7 +12,8 @@ import json
 
 import typer
 
-from curldescent.models.names import CASES, ORDERS
+from curldescent.models.names import MODEL_CASES, ORDERS
+from curldescent.rule_registry import rule_names
 
 
 def _stats(values) -> dict:
@@ -28,7 +29,7 @@ def _stats(values) -> dict:
 
 
 def curl_index(
-    rule: str = typer.Option("gradient", "--rule", help=f"Learning field: {', '.join(CASES)}."),
+    rule: str = typer.Option("gradient", "--rule", help=f"Learning field: {', '.join(rule_names() + MODEL_CASES)}."),
     M: int = typer.Option(8, "--M", help="Input size (rules); feed-forward population (pehlevan)."),
     N: int = typer.Option(
         6,

@@ -27,11 +27,12 @@ import numpy as np
 from curldescent.analysis.curl_meter import CurlIndex, Subspace, curl_index, numpy_rng
 from curldescent.models.ei import ei_input_correlation, ei_network, ei_signs, sample_ei_weights
 from curldescent.models.hebbian import hebbian_network, plasticity_mask, sample_hebbian_weights
-from curldescent.models.names import CASES, ORDERS, RULE_CASES
+from curldescent.models.names import MODEL_CASES, ORDERS, RULE_CASES
 from curldescent.models.pehlevan import LOOPS, PehlevanArchitecture, TiedField, TiedParams
 from curldescent.network import Params
-from curldescent.rules import Curl, Plasticity, flow_field
-from curldescent.specs import NetworkSpec, SpecError
+from curldescent.rule_registry import rule_entry, rule_names
+from curldescent.rules import Curl, Plasticity, flow_field, learning_field
+from curldescent.specs import NetworkSpec, RuleSpec, SpecError
 
 DESCRIPTIONS = {
     "gradient": "gradient descent, two-layer linear network, whitened inputs (eqs. 3-4, 6)",
@@ -44,6 +45,12 @@ DESCRIPTIONS = {
     "hebbian-pure": "purely Hebbian network, M = 11^T (or -11^T) (A.2.1, eq. 32)",
     "pehlevan": "A.4 architecture: feed-forward -> E <-> I, existing synapses only (eqs. 39-44)",
 }
+
+
+def cases() -> tuple[str, ...]:
+    """Every case the meter can build: the registered rules
+    (:mod:`curldescent.rule_registry`) and the recurrent models."""
+    return rule_names() + MODEL_CASES
 
 
 def _int(name: str, v: Any, minimum: int) -> None:
@@ -67,7 +74,7 @@ class CaseSpec:
     r"""One learning field for the curl meter.
 
     Args:
-        rule: one of :data:`CASES`.
+        rule: one of :func:`cases`.
         M, N, K: two-layer sizes (rules). For ``ei*``/``hebbian*`` N is the number of
             recurrent neurons; for ``pehlevan`` M is the feed-forward population, N the
             excitatory one.
@@ -117,8 +124,8 @@ class CaseSpec:
     seed: int = 0
 
     def __post_init__(self) -> None:
-        if self.rule not in CASES:
-            raise SpecError(f"rule must be one of {', '.join(CASES)} (got {self.rule!r})")
+        if self.rule not in cases():
+            raise SpecError(f"rule must be one of {', '.join(cases())} (got {self.rule!r})")
         _int("M", self.M, 1)
         _int("N", self.N, 1)
         _int("K", self.K, 1)
@@ -212,6 +219,25 @@ def _rule_case(spec: CaseSpec, rng: np.random.Generator) -> tuple[Callable, Any]
     return RuleFlow(p, teacher), Params(W1, W2)
 
 
+def _registered_rule_case(spec: CaseSpec, rng: np.random.Generator) -> tuple[Callable, Any]:
+    """Any registered rule: its own field (:func:`~curldescent.rules.learning_field`) on
+    ``n_input_samples`` (default 20·M) white inputs labelled by a random linear teacher."""
+    net = NetworkSpec(M=spec.M, N=spec.N, K=spec.K)
+    entry = rule_entry(spec.rule)
+    flips = {"alpha_hidden": spec.alpha_hidden, "alpha_readout": spec.alpha_readout}
+    rule_spec = RuleSpec(kind=spec.rule, **(flips if entry.takes_flips else {}))
+    rule = entry.build(rule_spec, net, jax.random.PRNGKey(int(rng.integers(2**31))))
+    n = spec.n_input_samples or 20 * spec.M
+    teacher = (rng.standard_normal((spec.K, spec.N)) / math.sqrt(spec.N)) @ (
+        rng.standard_normal((spec.N, spec.M)) / math.sqrt(spec.M)
+    )
+    x = rng.standard_normal((n, spec.M))
+    field = learning_field(rule, net, x, x @ teacher.T)
+    W1 = spec.weight_scale * rng.standard_normal((spec.samples, spec.N, spec.M)) / math.sqrt(spec.M)
+    W2 = spec.weight_scale * rng.standard_normal((spec.samples, spec.K, spec.N)) / math.sqrt(spec.N)
+    return field, Params(W1, W2)
+
+
 def _stack(arrays: list[Any]) -> np.ndarray:
     """Stack on the host: points are NumPy arrays (eager JAX ops would compile once per shape)."""
     return np.stack([np.asarray(a, np.float64) for a in arrays])
@@ -229,6 +255,8 @@ def build_case(spec: CaseSpec) -> FieldCase:
     order = spec.order_value
     if spec.rule in RULE_CASES:
         field, points = _rule_case(spec, model_rng)
+    elif spec.rule in rule_names():
+        field, points = _registered_rule_case(spec, model_rng)
     elif spec.rule.startswith("ei"):
         inputs = {
             "ei": "all",
@@ -292,7 +320,8 @@ def build_case(spec: CaseSpec) -> FieldCase:
             field = arch.network(sigma, order=order)
             points = _stack([arch.sample_weights(k, scale=spec.weight_scale) for k in point_keys])
             subspace = arch.subspace()
-    return FieldCase(spec, field, points, subspace, metric, DESCRIPTIONS[spec.rule])
+    description = DESCRIPTIONS.get(spec.rule) or rule_entry(spec.rule).description
+    return FieldCase(spec, field, points, subspace, metric, description)
 
 
 def measure_case(

@@ -1,7 +1,7 @@
 """Names of the built-in learning fields (no JAX here: the CLI lists them in its help)."""
 
 RULE_CASES = ("gradient", "curl", "feedback_alignment")
-CASES = RULE_CASES + (
+MODEL_CASES = (
     "ei",
     "ei-no-inhibitory-input",
     "ei-uncorrelated-input",
@@ -9,4 +9,6 @@ CASES = RULE_CASES + (
     "hebbian-pure",
     "pehlevan",
 )
+#: the built-in cases; :func:`curldescent.models.catalog.cases` adds every rule registered since
+CASES = RULE_CASES + MODEL_CASES
 ORDERS = ("1", "3", "exact")

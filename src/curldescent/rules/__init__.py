@@ -12,6 +12,7 @@ from typing import Any
 
 import jax.random as jr
 
+from curldescent.rule_registry import rule_entry
 from curldescent.rules.base import (
     LearningRule as LearningRule,
 )
@@ -20,6 +21,9 @@ from curldescent.rules.base import (
 )
 from curldescent.rules.base import (
     flow_field as flow_field,
+)
+from curldescent.rules.base import (
+    learning_field as learning_field,
 )
 from curldescent.rules.base import (
     linear_direction as linear_direction,
@@ -34,17 +38,36 @@ from curldescent.specs import NetworkSpec, RuleSpec
 
 
 def rule_from_spec(rule: RuleSpec, network: NetworkSpec, key: Any) -> LearningRule:
-    """Build the learning rule described by ``rule``. ``key`` draws random flip subsets and
+    """Build the learning rule described by ``rule`` with the factory registered for
+    ``rule.kind`` (:mod:`curldescent.rule_registry`). ``key`` draws random flip subsets and
     the feedback matrix (split by purpose, so the same key gives the same flips whatever
     the rule kind)."""
-    if rule.kind == "gradient":
-        return Gradient()
+    return rule_entry(rule.kind).build(rule, network, key)
+
+
+def gradient_from_spec(rule: RuleSpec, network: NetworkSpec, key: Any) -> Gradient:
+    """Factory of the built-in ``gradient`` rule."""
+    return Gradient()
+
+
+def _flips_and_feedback_key(rule: RuleSpec, network: NetworkSpec, key: Any):
     needs_keys = rule.selection == "random" or rule.kind == "feedback_alignment"
     flip_key, feedback_key = jr.split(key) if needs_keys else (None, None)  # eager splits cost ~ms
     k1, k2 = rule.flip_counts(network)
     flips = Curl.from_counts(
         network, k1, k2, selection=rule.selection, side=rule.side, key=flip_key
     )
-    if rule.kind == "curl":
-        return flips
+    return flips, feedback_key
+
+
+def curl_from_spec(rule: RuleSpec, network: NetworkSpec, key: Any) -> Curl:
+    """Factory of the built-in ``curl`` rule (flips from ``rule.flip_counts``)."""
+    return _flips_and_feedback_key(rule, network, key)[0]
+
+
+def feedback_alignment_from_spec(
+    rule: RuleSpec, network: NetworkSpec, key: Any
+) -> FeedbackAlignment:
+    """Factory of the built-in ``feedback_alignment`` rule (with optional flips)."""
+    flips, feedback_key = _flips_and_feedback_key(rule, network, key)
     return FeedbackAlignment.sample(feedback_key, network, rule.feedback_scale, flips=flips)

@@ -21,7 +21,7 @@ All arrays are leaves of the pytree, so rules with different flips batch under `
 
 from __future__ import annotations
 
-import abc
+from collections.abc import Callable
 from typing import NamedTuple
 
 import jax.numpy as jnp
@@ -118,8 +118,11 @@ def linear_direction(p: Plasticity, params: Params, G: jnp.ndarray) -> Params:
     back = params.W2 if p.feedback is None else p.feedback
     g2 = G @ params.W1.T  # (K, N)
     if p.mask1 is None:
-        # column signs act on the K x M factor, row signs on the N x K factor: rank-K outer form
-        dW1 = -((p.r1[:, None] * back.T) @ (G * p.d1[None, :]))
+        # column signs act on the K x M factor b, row signs on the N x K factor a: the
+        # rank-K product a b, formed in one fused loop (the engine's training step)
+        a = p.r1[:, None] * back.T  # (N, K)
+        b = G * p.d1[None, :]  # (K, M)
+        dW1 = -jnp.sum(a[:, :, None] * b[None, :, :], axis=1)
     else:
         dW1 = -_signed(back.T @ G, p.r1, p.d1, p.mask1)
     return Params(dW1, -_signed(g2, p.r2, p.d2, p.mask2))
@@ -135,17 +138,69 @@ def flow_field(p: Plasticity, params: Params, s: jnp.ndarray) -> Params:
     return linear_direction(p, params, params.W2 @ params.W1 - s)
 
 
-class LearningRule(abc.ABC):
-    """A learning rule: an update field on the parameters of a two-layer network.
+class LearningRule:
+    r"""A learning rule: an update field on the parameters of a two-layer network.
 
-    Subclasses only say how they sign and route the error (:meth:`plasticity`); the field
-    itself is shared (:func:`update_direction`), so every rule is exactly comparable.
+    The interface (parameters and a batch in, an update out) is :meth:`field`:
+    ``field(network, params, x, y, weights=None) -> Params``, the update direction
+    :math:`\Delta W` (the engine applies :math:`W \leftarrow W + \eta\,\Delta W`) as the
+    mean over the batch ``(x, y)`` or, with ``weights`` (B,) summing to one, the weighted
+    mean (the engine passes ``weights`` only for a padded last minibatch). A rule is used
+    exactly as written: the engine calls :meth:`field` of any rule that overrides it.
+
+    Built-in rules are sign-structured backpropagation: they only say how they sign and
+    route the error (:meth:`plasticity`, the canonical array form :class:`Plasticity`), the
+    shared field is :func:`update_direction`, and the engine uses the linear fast paths
+    (sufficient statistics, rank-K updates) for them.
+
+    A rule with array parameters is best written as an Equinox module (``eqx.Module``): its
+    arrays are then pytree leaves, so runs with different parameters batch under ``vmap``
+    and compile once; any other object is static (compiled per distinct rule).
+
+    Example (a rule not in the paper: plasticity gated by the sign of the postsynaptic
+    activity)::
+
+        class SignGated(LearningRule):
+            def field(self, network, params, x, y, weights=None):
+                d = Gradient().field(network, params, x, y, weights)
+                gate = jnp.sign(jnp.mean(x @ params.W1.T, axis=0))  # (N,)
+                return Params(gate[:, None] * d.W1, d.W2)
     """
 
-    @abc.abstractmethod
     def plasticity(self, network: NetworkSpec) -> Plasticity:
-        """The rule's canonical array form for a network of the given sizes."""
+        """The rule's canonical array form, for sign-structured backpropagation rules.
 
-    def field(self, network: NetworkSpec, params: Params, x: jnp.ndarray, y: jnp.ndarray) -> Params:
-        """Update direction at ``params`` on the batch ``(x, y)`` (mean over the batch)."""
-        return update_direction(network, self.plasticity(network), params, x, y)
+        Raises:
+            NotImplementedError: the rule is a general field (it overrides :meth:`field`).
+        """
+        raise NotImplementedError(f"{type(self).__name__} has no canonical Plasticity form")
+
+    def field(
+        self,
+        network: NetworkSpec,
+        params: Params,
+        x: jnp.ndarray,
+        y: jnp.ndarray,
+        weights: jnp.ndarray | None = None,
+    ) -> Params:
+        """Update direction at ``params`` on the batch ``(x, y)`` (mean over the batch, or
+        the ``weights``-weighted mean)."""
+        return update_direction(network, self.plasticity(network), params, x, y, weights)
+
+    @property
+    def has_custom_field(self) -> bool:
+        """True when the rule overrides :meth:`field` (the engine then calls it as written)."""
+        return type(self).field is not LearningRule.field
+
+
+def learning_field(
+    rule: LearningRule, network: NetworkSpec, x: jnp.ndarray, y: jnp.ndarray
+) -> Callable[[Params], Params]:
+    """The full-batch learning field ``params -> rule.field(network, params, x, y)`` of any
+    rule on the data ``(x, y)``: the vector field the curl meter
+    (:func:`curldescent.analysis.curl_meter.curl_index`) measures."""
+
+    def field(params: Params) -> Params:
+        return rule.field(network, params, x, y)
+
+    return field

@@ -16,7 +16,6 @@ Examples:
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,7 +24,7 @@ import jax.random as jr
 import numpy as np
 
 from curldescent.rules.base import LearningRule, Plasticity
-from curldescent.specs import NetworkSpec, SpecError
+from curldescent.specs import NetworkSpec, SpecError, flip_count
 
 
 def flip_vector(size: int, k: int, *, selection: str = "first", key: Any = None) -> np.ndarray:
@@ -118,9 +117,9 @@ class Curl(LearningRule):
                 raise SpecError(f"{name} must lie in [0, 1] (got {a!r})")
         side = kwargs.get("side", "pre")
         size1, size2 = (network.M, network.N) if side == "pre" else (network.N, network.K)
-        k1 = int(math.floor(alpha_hidden * size1 + 1e-9))
-        k2 = int(math.floor(alpha_readout * size2 + 1e-9))
-        return cls.from_counts(network, k1, k2, **kwargs)
+        return cls.from_counts(
+            network, flip_count(alpha_hidden, size1), flip_count(alpha_readout, size2), **kwargs
+        )
 
     def plasticity(self, network: NetworkSpec) -> Plasticity:
         def mask(m, shape, name):

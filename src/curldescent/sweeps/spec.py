@@ -70,6 +70,7 @@ from typing import Any
 
 import numpy as np
 
+from curldescent.rule_registry import rule_entry, rule_names
 from curldescent.specs import (
     NetworkSpec,
     RuleSpec,
@@ -437,9 +438,10 @@ def c_axis(values: Any, *, total: int | None = None, M: Any = None, N: Any = Non
 def _apply(base: RunSpec, changes: Mapping[str, Any]) -> RunSpec:
     """``base`` with dotted-path ``changes`` (fast path of :func:`curldescent.specs.replace_fields`).
 
-    A point whose changes set the rule kind to ``gradient`` has its flips cleared
-    (gradient descent takes no flips), so rule axes can be crossed with α axes. (A
-    gradient *base* swept over α is refused by RunSpec validation instead.)"""
+    A point whose changes set the rule kind to one that takes no flips (``gradient``, or a
+    registered rule without flips, :mod:`curldescent.rule_registry`) has its flips cleared,
+    so rule axes can be crossed with α axes. (Such a *base* swept over α is refused by
+    RunSpec validation instead.)"""
     sections: dict[str, dict[str, Any]] = {}
     top: dict[str, Any] = {}
     for path, value in changes.items():
@@ -448,7 +450,8 @@ def _apply(base: RunSpec, changes: Mapping[str, Any]) -> RunSpec:
             sections.setdefault(section, {})[name] = value
         else:
             top[path] = value
-    if sections.get("rule", {}).get("kind") == "gradient":
+    kind = sections.get("rule", {}).get("kind")
+    if kind in rule_names() and not rule_entry(kind).takes_flips:
         sections.setdefault("rule", {}).update(
             alpha_hidden=0.0, alpha_readout=0.0, n_flip_hidden=None, n_flip_readout=None
         )

@@ -1,0 +1,162 @@
+r"""The user's own data as a task: examples :math:`(X, y)` with a held-out test split.
+
+A task is usually a teacher network (:mod:`curldescent.task`); a :class:`Dataset` replaces
+the teacher and its sampled inputs with given arrays. The student's initial weights, the
+minibatch order and the rule still come from the run's spec and seed, so runs on the same
+data pair exactly like runs on the same teacher. Pass it to
+:func:`curldescent.engine.simulate` / :func:`~curldescent.engine.simulate_batch` as
+``data=``; :meth:`Dataset.task` gives the matching :class:`~curldescent.specs.TaskSpec`.
+
+Example:
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(50, 3)); y = X @ np.array([1.0, -2.0, 0.5])
+    >>> ds = Dataset.from_arrays(X, y, test_fraction=0.2, seed=1)
+    >>> (ds.n_train, ds.n_test, ds.n_inputs, ds.n_outputs)
+    (40, 10, 3, 1)
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from curldescent.specs import SpecError, TaskSpec
+
+__all__ = ["Dataset"]
+
+
+def _matrix(name: str, a: Any) -> np.ndarray:
+    arr = np.asarray(a, dtype=np.float64)
+    if arr.ndim == 1:
+        arr = arr[:, None]
+    if arr.ndim != 2 or arr.shape[0] == 0:
+        raise SpecError(f"{name} must be a 2-D array (examples, features) (got shape {arr.shape})")
+    if not np.all(np.isfinite(arr)):
+        raise SpecError(f"{name} must hold finite numbers only")
+    return arr
+
+
+@dataclass(frozen=True, eq=False)
+class Dataset:
+    """Training and held-out test examples (float64; a 1-D ``y`` becomes one output).
+
+    Args:
+        x_train: (n_train, M) inputs; y_train: (n_train, K) targets.
+        x_test: (n_test, M) inputs; y_test: (n_test, K) targets.
+    """
+
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_test: np.ndarray
+    y_test: np.ndarray
+
+    def __post_init__(self) -> None:
+        for name in ("x_train", "y_train", "x_test", "y_test"):
+            object.__setattr__(self, name, _matrix(name, getattr(self, name)))
+        if self.x_train.shape[0] != self.y_train.shape[0]:
+            raise SpecError(
+                f"x_train and y_train must hold the same number of examples "
+                f"(got {self.x_train.shape[0]} and {self.y_train.shape[0]})"
+            )
+        if self.x_test.shape[0] != self.y_test.shape[0]:
+            raise SpecError(
+                f"x_test and y_test must hold the same number of examples "
+                f"(got {self.x_test.shape[0]} and {self.y_test.shape[0]})"
+            )
+        if self.x_test.shape[1] != self.n_inputs or self.y_test.shape[1] != self.n_outputs:
+            raise SpecError("test and training examples must have the same numbers of columns")
+
+    @classmethod
+    def from_arrays(cls, X: Any, y: Any, *, test_fraction: float = 0.2, seed: int = 0) -> Dataset:
+        """Split ``(X, y)`` at random into training and held-out test examples
+        (``round(test_fraction * n)`` test examples, at least one of each)."""
+        X, y = _matrix("X", X), _matrix("y", y)
+        n = X.shape[0]
+        if y.shape[0] != n:
+            raise SpecError(
+                f"X and y must hold the same number of examples (got {n} and {y.shape[0]})"
+            )
+        if not 0.0 < test_fraction < 1.0:
+            raise SpecError(f"test_fraction must lie in (0, 1) (got {test_fraction!r})")
+        n_test = int(round(test_fraction * n))
+        if not 0 < n_test < n:
+            raise SpecError(f"{n} examples cannot be split with test_fraction = {test_fraction}")
+        order = np.random.default_rng(seed).permutation(n)
+        test, train = order[:n_test], order[n_test:]
+        return cls(X[train], y[train], X[test], y[test])
+
+    @classmethod
+    def load(cls, path: str | Path, *, test_fraction: float = 0.2, seed: int = 0) -> Dataset:
+        """Read a data set from ``.npz`` (arrays ``X``, ``y``, split here; or ``x_train``,
+        ``y_train``, ``x_test``, ``y_test``) or netCDF ``.nc`` (the same names as variables,
+        examples on the first dimension)."""
+        path = Path(path)
+        if not path.is_file():
+            raise SpecError(f"data file not found: {path}")
+        if path.suffix == ".npz":
+            with np.load(path) as f:
+                arrays = {k: np.asarray(f[k]) for k in f.files}
+        elif path.suffix == ".nc":
+            import xarray as xr
+
+            with xr.open_dataset(path) as ds:
+                arrays = {k: np.asarray(ds[k].values) for k in ds.data_vars}
+        else:
+            raise SpecError(f"data file must end in .npz or .nc (got {path.name})")
+        split = ("x_train", "y_train", "x_test", "y_test")
+        if all(k in arrays for k in split):
+            return cls(*(arrays[k] for k in split))
+        if "X" in arrays and "y" in arrays:
+            return cls.from_arrays(arrays["X"], arrays["y"], test_fraction=test_fraction, seed=seed)
+        raise SpecError(
+            f"{path} must hold arrays X and y, or x_train, y_train, x_test and y_test "
+            f"(found: {', '.join(sorted(arrays)) or 'none'})"
+        )
+
+    @property
+    def n_train(self) -> int:
+        return self.x_train.shape[0]
+
+    @property
+    def n_test(self) -> int:
+        return self.x_test.shape[0]
+
+    @property
+    def n_inputs(self) -> int:
+        return self.x_train.shape[1]
+
+    @property
+    def n_outputs(self) -> int:
+        return self.y_train.shape[1]
+
+    def task(self, **kwargs: Any) -> TaskSpec:
+        """The :class:`TaskSpec` whose sizes match this data (other fields from ``kwargs``,
+        e.g. the student's ``init_scale``)."""
+        return TaskSpec(n_train=self.n_train, n_test=self.n_test, **kwargs)
+
+    def digest(self) -> str:
+        """sha256 of the four arrays (provenance)."""
+        h = hashlib.sha256()
+        for a in (self.x_train, self.y_train, self.x_test, self.y_test):
+            h.update(np.ascontiguousarray(a).tobytes())
+        return h.hexdigest()
+
+    def check_matches(self, spec: Any) -> None:
+        """Raise :class:`SpecError` unless the run spec's sizes fit this data."""
+        net, task = spec.network, spec.task
+        got = {
+            "network.M": (net.M, self.n_inputs),
+            "network.K": (net.K, self.n_outputs),
+            "task.n_train": (task.n_train, self.n_train),
+            "task.n_test": (task.n_test, self.n_test),
+        }
+        for name, (have, want) in got.items():
+            if have != want:
+                raise SpecError(f"{name} must be {want} to match the data (got {have})")
+        if task.start != "random" or task.init_from is not None:
+            raise SpecError("a run on given data starts from random weights (task.start = random)")
