@@ -58,15 +58,13 @@ def _batch_size(value: str | None) -> Any:
 
 
 def _check_out(out: Path | None, overwrite: bool) -> None:
+    from curldescent.results import check_output_path
+
     if out is None:
         return
     if out.suffix not in (".nc", ".zarr"):
         raise SpecError(f"--out must end in .nc or .zarr (got {out})")
-    if out.exists() and not overwrite:
-        raise SpecError(f"{out} exists; pass --overwrite to replace it")
-    parent = out.parent if str(out.parent) else Path(".")
-    if parent.exists() and not parent.is_dir():
-        raise SpecError(f"cannot write {out}: {parent} is not a folder")
+    check_output_path(out, overwrite)
 
 
 def train(
