@@ -428,9 +428,10 @@ class DaskExecutor(Executor):
         else:
             try:
                 self.client = Client(scheduler, timeout=timeout)
-            except (OSError, TimeoutError) as exc:
+            except (OSError, TimeoutError, ValueError) as exc:
                 raise SpecError(
-                    f"cannot reach the dask scheduler at {scheduler} ({type(exc).__name__}: {exc})"
+                    f"cannot reach the dask scheduler at {scheduler} ({type(exc).__name__}: {exc}); "
+                    "give an address like tcp://host:8786"
                 ) from None
             where = scheduler
         self.client.register_plugin(JaxWorkerSetup())
