@@ -158,7 +158,9 @@ def load_initial_conditions(
         )
     for k in ("teacher_W2", "student_W2"):
         if data[k].ndim not in (1, 2):
-            raise SpecError(f"{k} must be a 1-D (N,) or 2-D (K, N) array (got shape {data[k].shape})")
+            raise SpecError(
+                f"{k} must be a 1-D (N,) or 2-D (K, N) array (got shape {data[k].shape})"
+            )
         if data[k].ndim == 1:
             data[k] = data[k][None, :]
     N, M = data["teacher_W1"].shape if data["teacher_W1"].ndim == 2 else (None, None)
