@@ -226,3 +226,24 @@ def test_a_diverged_run_exits_3_with_strict_json(tmp_path, capsys):
     code, out, err = run(capsys, "train", *TINY, "--json")
     summary = json.loads(out, parse_constant=reject)
     assert code == 0 and summary["diverged"] is False and summary["non_finite"] is False
+
+
+def test_the_report_counts_diverged_runs(tmp_path):
+    import xarray as xr
+
+    from curldescent.figures.base import n_diverged
+    from curldescent.report import FigureEntry, load_entries, save_entry, write_report
+
+    data = xr.Dataset(
+        {
+            "diverged": ("run", np.array([True, False, True])),
+            "diverged_b": ("run_b", np.array([False, True])),
+            "test_error": ("run", np.zeros(3)),
+        }
+    )
+    assert n_diverged(data) == 3 and n_diverged(data.drop_vars(["diverged", "diverged_b"])) is None
+    entry = FigureEntry(name="fig3", n_runs=5, n_diverged=3)
+    save_entry(tmp_path, entry)
+    assert load_entries(tmp_path, ["fig3"])[0].n_diverged == 3
+    html = write_report(tmp_path, [entry], profile="smoke", command="x", wall_time_s=1.0)
+    assert "5 runs (3 diverged)" in html.read_text()
