@@ -1,6 +1,6 @@
 """Property-based test of the CLI: random argument lists and random file contents (binary,
-empty, truncated TOML and npz, folders) given to ``train``, ``sweep``, ``sweep status`` and
-``export`` end with exit code 0 or 2, never a traceback, and touch no file outside the
+empty, truncated TOML and npz, folders) given to ``train``, ``sweep``, ``sweep status``,
+``export``, ``demo``, ``figure`` and ``theory boundary`` end with exit code 0 or 2, never a traceback, and touch no file outside the
 output folder.
 
 To stay cheap, the simulations themselves are replaced by a marker exception raised once an
@@ -194,7 +194,7 @@ def option_list(draw, options: dict) -> list[str]:
 
 @st.composite
 def command_lines(draw) -> list[str]:
-    kind = draw(st.sampled_from(["train", "sweep", "status", "export"]))
+    kind = draw(st.sampled_from(["train", "sweep", "status", "export", "other"]))
     if kind == "train":
         return ["train", *draw(option_list(TRAIN_OPTIONS))]
     if kind == "sweep":
@@ -216,6 +216,29 @@ def command_lines(draw) -> list[str]:
         ]
     if kind == "status":
         return ["sweep", "status", draw(paths), *draw(option_list({"--json": None}))]
+    if kind == "other":
+        return draw(
+            st.one_of(
+                st.tuples(st.just("demo"), option_list({"--out": outs, "--seeds": numbers})),
+                st.tuples(
+                    st.just("figure"),
+                    st.sampled_from(["fig1", "fig3", "nope"]).map(lambda n: [n]),
+                    option_list({"--out": outs, "--profile": st.sampled_from(["smoke", "x"])}),
+                ),
+                st.tuples(
+                    st.just("theory"),
+                    st.just(["boundary"]),
+                    option_list(
+                        {
+                            "--layer": st.sampled_from(["hidden", "readout", "x"]),
+                            "--c": floats,
+                            "--alpha": floats,
+                            "--json": None,
+                        }
+                    ),
+                ),
+            ).map(lambda parts: [parts[0]] + [a for part in parts[1:] for a in part])
+        )
     return [
         "export",
         draw(paths),
@@ -240,7 +263,9 @@ fuzz_bytes = st.one_of(
 def test_random_command_lines_end_in_0_or_2_without_traceback_or_damage(
     sandbox, monkeypatch, capsys, argv, toml, npz, make_dir
 ):
+    import curldescent.demo
     import curldescent.engine
+    import curldescent.figures.base
     import curldescent.sweeps.run
 
     def would_run(*args, **kwargs):
@@ -248,6 +273,8 @@ def test_random_command_lines_end_in_0_or_2_without_traceback_or_damage(
 
     monkeypatch.setattr(curldescent.engine, "simulate", would_run)
     monkeypatch.setattr(curldescent.sweeps.run, "execute_sweep", would_run)
+    monkeypatch.setattr(curldescent.demo, "run_demo", would_run)
+    monkeypatch.setattr(curldescent.figures.base, "run_figure", would_run)
     monkeypatch.chdir(sandbox)
     for sub in ("fuzz", "out"):
         shutil.rmtree(sandbox / sub)

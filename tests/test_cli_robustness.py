@@ -247,3 +247,12 @@ def test_the_report_counts_diverged_runs(tmp_path):
     assert load_entries(tmp_path, ["fig3"])[0].n_diverged == 3
     html = write_report(tmp_path, [entry], profile="smoke", command="x", wall_time_s=1.0)
     assert "5 runs (3 diverged)" in html.read_text()
+
+
+def test_other_commands_refuse_files_as_folders_and_huge_ratios(tmp_path, capsys):
+    blocker = tmp_path / "f.nc"
+    blocker.write_text("keep")
+    refused(capsys, "demo", "--out", blocker, "--seeds", 1, match="--out must be a folder")
+    refused(capsys, "figure", "fig1", "--out", blocker / "x", match="is a file")
+    assert blocker.read_text() == "keep" and list(tmp_path.iterdir()) == [blocker]
+    refused(capsys, "theory", "boundary", "--layer", "hidden", "--c", "1e308", match="at most 1e+06")

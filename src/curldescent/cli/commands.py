@@ -299,6 +299,15 @@ def train(
         raise typer.Exit(EXIT_DIVERGED)
 
 
+def _check_folder(out: Path) -> None:
+    """Refuse an output folder that is a file or lies below one."""
+    for p in (out.absolute(), *out.absolute().parents):
+        if p.exists():
+            if not p.is_dir():
+                raise SpecError(f"--out must be a folder ({p} is a file)")
+            return
+
+
 def demo(
     out: Annotated[Path, typer.Option(help="Output folder.")] = Path("results/demo"),
     seeds: Annotated[int, typer.Option(help="Number of seeds.")] = 3,
@@ -312,6 +321,7 @@ def demo(
         raise SpecError(f"--seeds must be >= 1 (got {seeds})")
     if epochs is not None and epochs < 1:
         raise SpecError(f"--epochs must be >= 1 (got {epochs})")
+    _check_folder(out)
     files = run_demo(out, seeds=seeds, epochs=epochs, log=typer.echo)
     typer.echo(f"wrote {files['data']} and {files['png']}")
 
@@ -350,8 +360,7 @@ def figure(
     from curldescent.reproduce import check_output_folder
 
     figure_module(name)  # unknown names fail before anything is written
-    if out.exists() and not out.is_dir():
-        raise SpecError(f"--out must be a folder (got the file {out})")
+    _check_folder(out)
     if (out / "reproduce.json").exists():  # a reproduce folder: same profile only
         check_output_folder(out, profile.value)
     res = run_figure(name, profile=profile.value, out=out, executor=_executor(workers, scheduler))
