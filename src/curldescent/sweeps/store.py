@@ -386,11 +386,11 @@ def _spec_intact(attrs: dict[str, Any]) -> bool:
     return _identity_hash(attrs) == attrs.get("sweep_spec_sha256")
 
 
-def _spec_damage(p: Path) -> str:
+def _spec_damage(p: Path, note: str = "") -> str:
     return (
         f"{p} is damaged: its stored sweep spec does not match the hash recorded when the "
-        "store was created (zarr.json was edited); re-run the sweep with its original spec "
-        "to restore it, or start a new store"
+        f"store was created (zarr.json was edited); {note}re-run the sweep with its original "
+        "spec to restore it, or start a new store"
     )
 
 
@@ -486,9 +486,7 @@ class SweepStore:
         restore: dict[str, Any] = {}
         if not _spec_intact(attrs):
             if identity["sweep_spec_sha256"] != attrs.get("sweep_spec_sha256"):
-                raise StoreError(
-                    _spec_damage(p).replace("re-run", "this spec does not match it either; re-run")
-                )
+                raise StoreError(_spec_damage(p, "this spec does not match it either; "))
             restore = {k: identity[k] for k in IDENTITY}  # written back under the lock
             attrs = {**attrs, **restore}
         stored = _comparable(json.loads(attrs["sweep_spec"]))
