@@ -227,12 +227,14 @@ def command_lines(draw) -> list[str]:
                 ),
                 st.tuples(
                     st.just("theory"),
-                    st.just(["boundary"]),
+                    st.sampled_from([["boundary"], ["edges"]]),
                     option_list(
                         {
                             "--layer": st.sampled_from(["hidden", "readout", "x"]),
                             "--c": floats,
                             "--alpha": floats,
+                            "--alpha-hidden": floats,
+                            "--alpha-readout": floats,
                             "--json": None,
                         }
                     ),

@@ -255,4 +255,5 @@ def test_other_commands_refuse_files_as_folders_and_huge_ratios(tmp_path, capsys
     refused(capsys, "demo", "--out", blocker, "--seeds", 1, match="--out must be a folder")
     refused(capsys, "figure", "fig1", "--out", blocker / "x", match="is a file")
     assert blocker.read_text() == "keep" and list(tmp_path.iterdir()) == [blocker]
-    refused(capsys, "theory", "boundary", "--layer", "hidden", "--c", "1e308", match="at most 1e+06")
+    refused(capsys, "theory", "boundary", "--layer", "hidden", "--c", "1e308", match="at most 1e6")
+    refused(capsys, "theory", "edges", "--c", "1e30", "--alpha-hidden", "0.5", match="at most 1e6")
