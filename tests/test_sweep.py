@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import os
 from pathlib import Path
 
 import numpy as np
@@ -553,25 +552,6 @@ def test_foreign_or_corrupt_paths_are_refused_unmodified(tmp_path_factory, make,
         with pytest.raises(StoreError):
             sweep_status(target)
     assert tree_digest(target) == before
-
-
-def test_a_live_lock_is_refused_and_a_stale_one_taken_over(tmp_path):
-    import socket
-    import subprocess
-    import sys
-
-    store = tmp_path / "s.zarr"
-    sweep = small_sweep(axes=(Axis("seed", range(3)),))
-    run_sweep(sweep, store, progress=False)
-    lock = store / "_sweep" / "lock"
-    lock.write_text(json.dumps({"pid": os.getppid(), "host": socket.gethostname(), "since": "now"}))
-    with pytest.raises(StoreError, match="in use by process"):
-        run_sweep(sweep, store, progress=False)
-    dead = subprocess.Popen([sys.executable, "-c", "pass"])
-    dead.wait()
-    lock.write_text(json.dumps({"pid": dead.pid, "host": socket.gethostname(), "since": "then"}))
-    assert execute_sweep(sweep, store, progress=False).computed_batches == 0
-    assert not lock.exists()
 
 
 def test_failing_batches_are_recorded_and_the_rest_kept(tmp_path):

@@ -48,6 +48,7 @@ class FigureEntry:
     png: Path | None = None
     claims: list[Claim] = field(default_factory=list)
     n_runs: int | None = None
+    n_diverged: int | None = None
     wall_time_s: float = 0.0
     cpu_time_s: float = 0.0
     error: str | None = None
@@ -176,12 +177,13 @@ def write_report(
             data = base64.b64encode(Path(e.png).read_bytes()).decode()
             parts.append(f"<img alt='{html.escape(e.name)}' src='data:image/png;base64,{data}'>")
         cpu = _duration(e.cpu_time_s)
-        runs = "—" if e.n_runs is None else f"{e.n_runs:,}"
+        runs = ("—" if e.n_runs is None else f"{e.n_runs:,}") + " runs"
+        runs += "" if e.n_diverged is None else f" ({e.n_diverged:,} diverged)"
         parts.append(
             "<div class='caption'>"
             f"<p><b>Paper caption.</b> {html.escape(e.caption)}</p>"
             f"<p><b>Profile “{html.escape(profile)}”.</b> {html.escape(e.profile_note)}</p>"
-            f"<p><b>Compute.</b> {runs} runs; wall time {_duration(e.wall_time_s)}, CPU time {cpu} "
+            f"<p><b>Compute.</b> {runs}; wall time {_duration(e.wall_time_s)}, CPU time {cpu} "
             "(the last command that ran this figure; a resumed figure only re-reads its stored runs). "
             f"Paper: {html.escape(e.paper_compute or 'not reported')}.</p></div></div>"
         )

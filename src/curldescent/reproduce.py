@@ -150,6 +150,7 @@ def run_entry(name: str, profile: str, out: Path, executor: Any = None) -> Figur
         entry.png = Path(res.files["png"])
         entry.claims = res.claims
         entry.n_runs = res.extra.get("n_runs")
+        entry.n_diverged = res.extra.get("n_diverged")
     except SpecError:
         raise
     except Exception as exc:  # a failing figure is reported, the others still run
@@ -175,6 +176,7 @@ def _summary(entry: FigureEntry) -> str:
         for v in ("reproduced", "not reproduced", "not tested")
     )
     runs = f", {entry.n_runs} runs" if entry.n_runs else ""
+    runs += f" ({entry.n_diverged} diverged)" if entry.n_diverged else ""
     return f"{entry.name}: {verdicts} [{entry.wall_time_s:.0f} s{runs}]"
 
 

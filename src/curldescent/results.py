@@ -174,6 +174,59 @@ def batch_to_dataset(result: Any) -> xr.Dataset:
     return ds
 
 
+def _ours(path: Path) -> str | None:
+    """Why ``path`` may not be replaced by a results file (``None``: curldescent wrote it)."""
+    if path.is_symlink():
+        return "it is a symbolic link"
+    if path.is_dir():
+        attrs: dict[str, Any] = {}
+        for meta, key in (("zarr.json", "attributes"), (".zattrs", None)):
+            try:
+                data = json.loads((path / meta).read_text())
+                attrs = data.get(key, {}) if key else data
+                break
+            except (OSError, ValueError, UnicodeDecodeError, AttributeError):
+                continue
+        if not isinstance(attrs, dict) or "curldescent_version" not in attrs:
+            return "it is a folder that curldescent did not write"
+        if "curldescent_sweep_format" in attrs:
+            return "it is a sweep store (delete it yourself if you mean to)"
+        return None
+    try:
+        import netCDF4
+
+        with netCDF4.Dataset(path, "r") as nc:
+            if "curldescent_version" in nc.ncattrs():
+                return None
+    except Exception:  # noqa: BLE001 - any unreadable file is simply not ours
+        pass
+    return "it is a file that curldescent did not write"
+
+
+def check_output_path(out: Path, overwrite: bool, option: str = "--out") -> None:
+    """Refuse an output path that cannot be written, or that exists and is not a results
+    file or store curldescent wrote (``overwrite`` replaces only those).
+
+    Raises:
+        SpecError: with a one-line message naming the problem.
+    """
+    from curldescent.specs import SpecError
+
+    for anc in out.absolute().parents:
+        if anc.exists():
+            if not anc.is_dir():
+                raise SpecError(f"cannot write {out}: {anc} is not a folder")
+            break
+    if out.exists() or out.is_symlink():
+        if not overwrite:
+            raise SpecError(f"{out} exists; pass --overwrite to replace it")
+        why = _ours(out)
+        if why is not None:
+            raise SpecError(
+                f"{option} {out} exists and {why}; --overwrite replaces only curldescent's own results"
+            )
+
+
 def write_dataset(ds: xr.Dataset, path: str | Path) -> Path:
     """Write ``ds`` to ``.nc`` (netCDF4 via h5netcdf) or ``.zarr`` atomically: a partial file is
     never left at ``path`` (written to a temporary sibling, then renamed). The file gets
@@ -186,7 +239,12 @@ def write_dataset(ds: xr.Dataset, path: str | Path) -> Path:
     tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
     try:
         if path.suffix == ".zarr":
-            ds.to_zarr(tmp, mode="w")
+            import warnings
+
+            with warnings.catch_warnings():  # zarr's notes on v3 string dtypes: nothing to act on
+                warnings.simplefilter("ignore", UserWarning)
+                warnings.simplefilter("ignore", FutureWarning)
+                ds.to_zarr(tmp, mode="w")
         else:
             ds.to_netcdf(tmp, engine="netcdf4")
         if path.exists() and path.is_dir():

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from curldescent.limits import MAX_INT, check_run_memory
 from curldescent.rule_registry import rule_entry, rule_names
 
 ACTIVATIONS = ("linear", "tanh", "relu")
@@ -46,6 +47,8 @@ class SpecError(ValueError):
 def _check_int(name: str, value: Any, minimum: int = 1) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
         raise SpecError(f"{name} must be an integer >= {minimum} (got {value!r})")
+    if value > MAX_INT:
+        raise SpecError(f"{name} must be an integer <= 2**63 - 1 = {MAX_INT} (got {value!r})")
 
 
 def _check_float(name: str, value: Any, *, positive: bool = False, nonneg: bool = False) -> None:
@@ -339,6 +342,7 @@ class RunSpec:
                 f"train.batch_size must be <= task.n_train = {self.task.n_train} (got {self.train.batch_size})"
             )
         self.rule.flip_counts(self.network)  # validates counts against sizes
+        check_run_memory(self)  # state and outputs must fit in memory
 
     @property
     def effective_task_seed(self) -> int:
@@ -418,6 +422,12 @@ def load_spec(path: str | Path) -> RunSpec:
         data = tomllib.loads(path.read_text())
     except FileNotFoundError:
         raise SpecError(f"spec file not found: {path}") from None
+    except IsADirectoryError:
+        raise SpecError(f"spec file {path} is a folder; give a TOML file") from None
+    except UnicodeDecodeError:
+        raise SpecError(f"spec file {path} is not a text (UTF-8 TOML) file") from None
+    except OSError as exc:
+        raise SpecError(f"cannot read spec file {path} ({exc.strerror})") from None
     except tomllib.TOMLDecodeError as exc:
         raise SpecError(f"spec file {path} is not valid TOML: {exc}") from None
     preset = data.pop("preset", None)

@@ -142,6 +142,8 @@ def load_initial_conditions(
             other than ±1.
     """
     path = Path(path)
+    if path.is_dir():
+        raise SpecError(f"initial-conditions file {path} is a folder; give an .npz file")
     if not path.is_file():
         raise SpecError(f"initial-conditions file not found: {path}")
     try:
@@ -155,6 +157,10 @@ def load_initial_conditions(
             f"{path} is missing arrays: {', '.join(missing)} (required: {', '.join(NPZ_ARRAYS)})"
         )
     for k in ("teacher_W2", "student_W2"):
+        if data[k].ndim not in (1, 2):
+            raise SpecError(
+                f"{k} must be a 1-D (N,) or 2-D (K, N) array (got shape {data[k].shape})"
+            )
         if data[k].ndim == 1:
             data[k] = data[k][None, :]
     N, M = data["teacher_W1"].shape if data["teacher_W1"].ndim == 2 else (None, None)

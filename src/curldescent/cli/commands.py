@@ -19,6 +19,14 @@ from curldescent.cli.options import (
 from curldescent.rule_registry import rule_names
 from curldescent.specs import SpecError
 
+#: exit code of ``train`` when its run diverged (weights became non-finite)
+EXIT_DIVERGED = 3
+
+
+def _finite_or_none(value: float) -> float | None:
+    return value if math.isfinite(value) else None
+
+
 #: the registered rule kinds (curldescent.rule_registry, no JAX import)
 Rule = StrEnum("Rule", {name: name for name in rule_names()})
 
@@ -62,15 +70,13 @@ def _batch_size(value: str | None) -> Any:
 
 
 def _check_out(out: Path | None, overwrite: bool) -> None:
+    from curldescent.results import check_output_path
+
     if out is None:
         return
     if out.suffix not in (".nc", ".zarr"):
         raise SpecError(f"--out must end in .nc or .zarr (got {out})")
-    if out.exists() and not overwrite:
-        raise SpecError(f"{out} exists; pass --overwrite to replace it")
-    parent = out.parent if str(out.parent) else Path(".")
-    if parent.exists() and not parent.is_dir():
-        raise SpecError(f"cannot write {out}: {parent} is not a folder")
+    check_output_path(out, overwrite)
 
 
 def train(
@@ -165,15 +171,26 @@ def train(
         Path | None, typer.Option(help="Write the results dataset here (.nc or .zarr).")
     ] = None,
     overwrite: Annotated[
-        bool, typer.Option(help="Allow --out to replace an existing file.")
+        bool,
+        typer.Option(help="Allow --out to replace an existing result that curldescent wrote."),
     ] = False,
     as_json: Annotated[
-        bool, typer.Option("--json", help="Print one JSON object with the results on stdout.")
+        bool,
+        typer.Option(
+            "--json",
+            help="Print one strict JSON object with the results on stdout (non-finite numbers as null).",
+        ),
+    ] = False,
+    yes: Annotated[
+        bool, typer.Option("--yes", help="Run even if the run is estimated to take over a day.")
     ] = False,
     overrides: SetOpt = None,
 ) -> None:
-    """Train one student network and report its train/test error on the checkpoint grid."""
+    """Train one student network and report its train/test error on the checkpoint grid.
+
+    Exit codes: 0 done; 2 bad input; 3 the run diverged (weights became non-finite)."""
     from curldescent.engine import simulate
+    from curldescent.limits import CONFIRM_S, WARN_S, format_seconds, run_seconds
     from curldescent.presets import preset_spec
     from curldescent.results import write_dataset
     from curldescent.specs import load_spec, replace_fields
@@ -241,32 +258,61 @@ def train(
         changes["train.batch_size"] = None if bs == "full" else bs
     changes.update(parse_set(overrides))
     spec = replace_fields(spec, changes) if changes else spec
+    seconds = run_seconds(spec)
+    if seconds > CONFIRM_S and not yes:
+        raise SpecError(
+            f"this run is estimated to take about {format_seconds(seconds)} (over a day: "
+            f"train.epochs = {spec.train.epochs}); pass --yes to run it anyway"
+        )
+    if seconds > WARN_S:
+        typer.echo(
+            f"warning: this run is estimated to take about {format_seconds(seconds)}", err=True
+        )
     result = simulate(spec)
     ds = result.to_dataset()
     if init_from is not None:
         ds.attrs["init_from_sha256"] = file_digest(init_from)
     if out is not None:
         write_dataset(ds, out)
+    train_error = [float(v) for v in result.train_error[0]]
+    test_error = [float(v) for v in result.test_error[0]]
+    diverged = bool(result.diverged[0])
     summary = {
-        "final_train_error": float(result.train_error[0, -1]),
-        "final_test_error": float(result.test_error[0, -1]),
-        "diverged": bool(result.diverged[0]),
+        "final_train_error": _finite_or_none(train_error[-1]),
+        "final_test_error": _finite_or_none(test_error[-1]),
+        "diverged": diverged,
+        "non_finite": not all(map(math.isfinite, train_error + test_error)),
         "epochs": [int(e) for e in result.epochs],
-        "train_error": [float(v) for v in result.train_error[0]],
-        "test_error": [float(v) for v in result.test_error[0]],
+        "train_error": [_finite_or_none(v) for v in train_error],
+        "test_error": [_finite_or_none(v) for v in test_error],
         "wall_time_s": result.wall_time_s,
         "spec": spec.to_dict(),
         "out": None if out is None else str(out),
     }
     if as_json:
-        typer.echo(json.dumps(summary, allow_nan=True))
+        typer.echo(json.dumps(summary, allow_nan=False))
     else:
         typer.echo(
-            f"{spec.rule.kind}: train error {summary['final_train_error']:.3e}, test error "
-            f"{summary['final_test_error']:.3e} after {spec.train.epochs} epochs"
+            f"{spec.rule.kind}: train error {train_error[-1]:.3e}, test error "
+            f"{test_error[-1]:.3e} after {spec.train.epochs} epochs"
             f"{' (DIVERGED)' if summary['diverged'] else ''} [{result.wall_time_s:.1f} s]"
             + (f"; wrote {out}" if out else "")
         )
+    if diverged:
+        typer.echo(
+            f"error: the run diverged (its weights became non-finite); exit code {EXIT_DIVERGED}",
+            err=True,
+        )
+        raise typer.Exit(EXIT_DIVERGED)
+
+
+def _check_folder(out: Path) -> None:
+    """Refuse an output folder that is a file or lies below one."""
+    for p in (out.absolute(), *out.absolute().parents):
+        if p.exists():
+            if not p.is_dir():
+                raise SpecError(f"--out must be a folder ({p} is a file)")
+            return
 
 
 def demo(
@@ -282,6 +328,7 @@ def demo(
         raise SpecError(f"--seeds must be >= 1 (got {seeds})")
     if epochs is not None and epochs < 1:
         raise SpecError(f"--epochs must be >= 1 (got {epochs})")
+    _check_folder(out)
     files = run_demo(out, seeds=seeds, epochs=epochs, log=typer.echo)
     typer.echo(f"wrote {files['data']} and {files['png']}")
 
@@ -326,8 +373,7 @@ def figure(
     changes = parse_set(overrides)
     if changes and planned_runs(name, profile.value) == 0:
         raise SpecError(f"--set applies to figures that simulate runs; {name} is pure theory")
-    if out.exists() and not out.is_dir():
-        raise SpecError(f"--out must be a folder (got the file {out})")
+    _check_folder(out)
     if (out / "reproduce.json").exists():  # a reproduce folder: same profile only
         check_output_folder(out, profile.value)
     executor = _executor(workers, scheduler, scheduler_file)

@@ -69,7 +69,7 @@ def main(argv: list[str] | None = None) -> None:
     try:
         rc = command.main(args=argv, prog_name="curldescent", standalone_mode=False)
     except SpecError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {' '.join(str(exc).split())}", file=sys.stderr)  # one line
         sys.exit(2)
     except _USAGE_ERRORS as exc:
         if type(exc).__name__ == "NoArgsIsHelpError":

@@ -176,7 +176,8 @@ def export(
     partial: Annotated[
         bool,
         typer.Option(
-            "--partial", help="Export an incomplete sweep (missing points are NaN, done = False)."
+            "--partial",
+            help="Export the sound part of an incomplete or damaged sweep (other points are NaN, done = False).",
         ),
     ] = False,
     overwrite: Annotated[
@@ -184,11 +185,14 @@ def export(
     ] = False,
 ) -> None:
     """Export a sweep store to one netCDF file (written atomically)."""
-    from curldescent.sweeps import export_netcdf, sweep_status
+    import xarray as xr
+
+    from curldescent.sweeps import export_netcdf
 
     path = export_netcdf(store, netcdf, partial=partial, overwrite=overwrite)
-    status = sweep_status(store)
-    typer.echo(f"wrote {path} ({status.done_points}/{status.n_points} points)")
+    with xr.open_dataset(path, engine="netcdf4") as ds:  # count what was written
+        done, total = int(ds["done"].sum()), int(ds["done"].size)
+    typer.echo(f"wrote {path} ({done}/{total} points)")
 
 
 def register(app: typer.Typer) -> None:

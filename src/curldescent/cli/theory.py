@@ -53,6 +53,8 @@ def boundary(
 
     if (alpha is None) == (c is None):
         raise SpecError("give exactly one of --alpha (for c_crit) or --c (for alpha_crit)")
+    if c is not None:
+        _check_c(c)
     method = (
         "double roots of the quartic, eqs. 117-125"
         if layer == "hidden"
@@ -69,6 +71,11 @@ def boundary(
         value = "none" if a.alpha_crit is None else f"{a.alpha_crit:.10g}"
         lines = [f"layer {a.layer}, c = {a.c:g}: alpha_crit = {value} ({a.regime})"]
     _emit(payload, as_json, lines)
+
+
+def _check_c(c: float) -> None:
+    if not 0 < c <= 1e6:  # larger ratios overflow the edge polynomials
+        raise SpecError(f"--c must be a number > 0 and at most 1e6 (got {c:g})")
 
 
 @app.command()
@@ -147,6 +154,7 @@ def edges(
     """
     from curldescent.theory.edges import large_n_edges
 
+    _check_c(c)
     theory = large_n_edges(c, alpha_hidden, alpha_readout).to_dict()
     lines = [
         f"c = {c:g}, alpha_hidden = {alpha_hidden:g}, alpha_readout = {alpha_readout:g}: "

@@ -115,6 +115,13 @@ def figure_module(name: str):
     return importlib.import_module(FIGURES[name])
 
 
+def n_diverged(data) -> int | None:
+    """Diverged runs in a figure's data: the sum of its boolean ``*diverged*`` variables
+    (``None`` when it has none)."""
+    flags = [v for k, v in data.data_vars.items() if "diverged" in str(k) and v.dtype == bool]
+    return int(sum(int(v.sum()) for v in flags)) if flags else None
+
+
 def run_figure(
     name: str, *, profile: str = "quick", out: str | Path = "results", executor: Any = None
 ) -> FigureResult:
@@ -149,5 +156,5 @@ def run_figure(
     claims_path.write_text(json.dumps(_jsonable([asdict(c) for c in found]), indent=2))
     files["claims"] = str(claims_path)
     n_runs = data.attrs.get("n_runs")
-    extra = {"n_runs": None if n_runs is None else int(n_runs)}
+    extra = {"n_runs": None if n_runs is None else int(n_runs), "n_diverged": n_diverged(data)}
     return FigureResult(name, profile, files, found, time.time() - t0, extra)

@@ -442,8 +442,9 @@ class DaskExecutor(Executor):
                 else:
                     self.client = Client(scheduler_file=os.fspath(scheduler_file), timeout=timeout)
             except (OSError, TimeoutError, ValueError, KeyError) as exc:
+                hint = "; give an address like tcp://host:8786" if scheduler is not None else ""
                 raise SpecError(
-                    f"cannot reach the dask scheduler at {where} ({type(exc).__name__}: {exc})"
+                    f"cannot reach the dask scheduler at {where} ({type(exc).__name__}: {exc}){hint}"
                 ) from None
         self.client.register_plugin(JaxWorkerSetup())
         self._where = where

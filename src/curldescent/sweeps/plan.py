@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from curldescent.limits import run_bytes
 from curldescent.specs import RunSpec, SpecError
 from curldescent.sweeps.spec import SweepSpec
 
@@ -76,20 +77,6 @@ def checkpoint_grid(spec: RunSpec) -> np.ndarray:
 
     t = spec.train
     return checkpoint_epochs(t.epochs, t.n_checkpoints, t.final_window)
-
-
-def run_bytes(spec: RunSpec, n_checkpoints: int | None = None) -> int:
-    """Estimated host memory of one run in a batch (float64): training and test data,
-    teacher and student weights with their update and window accumulators, the error
-    trajectories, recorded weights, and the minibatch activations."""
-    net = spec.network
-    n_w = net.N * net.M + net.K * net.N
-    T = len(checkpoint_grid(spec)) if n_checkpoints is None else n_checkpoints
-    data = (spec.task.n_train + spec.task.n_test) * (net.M + net.K)
-    state = 8 * n_w
-    traj = 2 * T + (T * n_w if spec.train.record_weights else 0)
-    work = 4 * spec.batch_size * (net.M + net.N + net.K)
-    return 8 * (data + state + traj + work)
 
 
 @dataclass(frozen=True, eq=False)

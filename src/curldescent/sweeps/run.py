@@ -7,9 +7,10 @@
     with DaskExecutor(workers=4) as ex:
         ds = run_sweep("sweep.toml", "big.zarr", executor=ex)           # local cluster
 
-Re-running the same call resumes: batches whose done-marker exists are skipped, so an
-interrupted sweep (Ctrl-C, a killed driver, a lost worker) finishes with exactly the
-numbers an uninterrupted run gives.
+Re-running the same call resumes: batches whose done-marker exists (and whose chunk files
+match it) are skipped, so an interrupted sweep (Ctrl-C, a killed driver, a lost worker) or
+a damaged store (a deleted or truncated chunk) finishes with exactly the numbers an
+uninterrupted run gives.
 """
 
 from __future__ import annotations
@@ -52,6 +53,7 @@ class SweepReport:
     computed_batches: int = 0
     computed_points: int = 0
     failed: dict[int, str] = field(default_factory=dict)
+    damaged: dict[int, str] = field(default_factory=dict)
     wall_time_s: float = 0.0
     compute_s: float = 0.0
     write_s: float = 0.0
@@ -60,7 +62,9 @@ class SweepReport:
         rate = self.computed_points / self.wall_time_s if self.wall_time_s > 0 else 0.0
         text = (
             f"sweep {self.name}: {self.computed_points} runs in {self.computed_batches} batches computed, "
-            f"{self.skipped_points} already done, {len(self.failed)} batches failed; "
+            f"{self.skipped_points} already done, "
+            + (f"{len(self.damaged)} damaged batches redone, " if self.damaged else "")
+            + f"{len(self.failed)} batches failed; "
             f"{format_duration(self.wall_time_s)} ({rate:.1f} runs/s, {self.executor}) -> {self.store}"
         )
         return text
@@ -123,7 +127,7 @@ def execute_sweep(
             n_batches=len(plan.batches),
         )
         with st.locked():
-            done = st.done_batches()
+            done, report.damaged = st.batch_states()
             todo = [b.index for b in plan.batches if b.index not in done]
             report.skipped_batches = len(done)
             report.skipped_points = sum(plan.batches[i].size for i in done)

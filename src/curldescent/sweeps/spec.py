@@ -70,6 +70,7 @@ from typing import Any
 
 import numpy as np
 
+from curldescent.limits import MAX_SWEEP_POINTS
 from curldescent.rule_registry import rule_entry, rule_names
 from curldescent.specs import (
     NetworkSpec,
@@ -179,6 +180,13 @@ def _scalar(value: Any, where: str) -> Any:
     raise SpecError(f"{where} must be a number, string or boolean (got {value!r})")
 
 
+def _check_axis_length(n: int, where: str) -> None:
+    if n > MAX_SWEEP_POINTS:
+        raise SpecError(
+            f"{where} would generate {n} values; a sweep holds at most {MAX_SWEEP_POINTS} points"
+        )
+
+
 def expand_values(values: Any, where: str) -> tuple[Any, ...]:
     """Axis values from a sequence, a numpy array, a ``range`` or a generator table
     ``{linspace = [start, stop, num]}``, ``{logspace = [start_exp, stop_exp, num]}``,
@@ -201,11 +209,16 @@ def expand_values(values: Any, where: str) -> tuple[Any, ...]:
                     or not 1 <= len(args) <= 3
                 ):
                     raise ValueError
-                out = list(range(*args))
+                generated = range(*args)
+                _check_axis_length(len(generated), where)
+                out = list(generated)
             elif kind in ("linspace", "logspace", "geomspace"):
                 if len(args) != 3 or not isinstance(args[2], int) or isinstance(args[2], bool):
                     raise ValueError
+                _check_axis_length(args[2], where)
                 out = getattr(np, kind)(float(args[0]), float(args[1]), args[2]).tolist()
+        except SpecError:
+            raise
         except (ValueError, TypeError):
             raise SpecError(
                 f"{where}: {kind} takes [start, stop, num]"
@@ -569,6 +582,13 @@ class SweepSpec:
                 raise SpecError(f"{attr} must be true or false (got {getattr(self, attr)!r})")
         if not isinstance(self.description, str):
             raise SpecError(f"description must be a string (got {self.description!r})")
+        size = math.prod(len(a) for a in axes)
+        if size > MAX_SWEEP_POINTS:
+            raise SpecError(
+                f"this sweep has {size} points ({' x '.join(str(len(a)) for a in axes)}); a sweep "
+                f"holds at most {MAX_SWEEP_POINTS} (planning validates every point's spec, "
+                "about 2 kB of memory each): split it into several sweeps"
+            )
         seen_names: dict[str, str] = {}
         seen_paths: dict[str, str] = {}
         for axis in axes:

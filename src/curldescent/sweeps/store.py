@@ -3,22 +3,29 @@ r"""The sweep store: one zarr (v3) store per sweep, holding one xarray Dataset.
 Layout::
 
     STORE/                        a zarr group with consolidated metadata
-      zarr.json                   root attrs: sweep spec (JSON), versions, device, times
+      zarr.json                   root attrs: sweep spec (JSON) and its hash, versions, times
       train_error/ test_error/    (swept dims..., epoch)   float64, NaN until written
       diverged/ done/             (swept dims...)          bool
       final_test_error/ ...       (swept dims...)          derived metrics
       c/ alpha_hidden/ seed/ ...  coordinates
       _sweep/                     bookkeeping (not part of the dataset)
-        done/b000012.json         batch 12 is complete (written after its data)
+        done/b000012.json         batch 12 is complete (written after its data), with the
+                                  size and sha256 of every chunk file it wrote
         failed/b000013.json       last error of batch 13 (removed once it succeeds)
         invocations/<id>.json     start, end and executor of each run
-        lock                      pid and host of the driver while one runs
+        lock, lock.json           the driver's file lock (filelock) and its pid and host
 
 The arrays' chunks over the swept dimensions are exactly the plan's batches
 (:mod:`curldescent.sweeps.plan`), so a batch writes its own chunk files and nothing else.
 A batch counts as done only when its marker exists, and the marker is written (atomically:
 temporary file, then rename) only after all of the batch's data. A driver killed at any
 moment therefore leaves either a done batch or one that the next run recomputes.
+
+Nothing stored is trusted unchecked: a batch counts as done only while its chunk files
+match the sizes and hashes in its marker (a deleted, truncated or edited chunk makes it
+*damaged*: reported by :func:`sweep_status`, recomputed by the next run, refused by
+:func:`export_netcdf`), and the sweep spec in the root attributes is checked against the
+hash recorded when the store was created every time the store is opened.
 
 Opening an existing path never modifies it unless it is this sweep's store: a file, a
 foreign folder, a zarr store that is not a sweep store, a corrupt store or a store of a
@@ -28,6 +35,7 @@ different spec is refused with a one-line :class:`StoreError`.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import shutil
@@ -56,8 +64,10 @@ __all__ = [
     "sweep_status",
 ]
 
-FORMAT = 1
+FORMAT = 2
 META = "_sweep"
+#: the root attributes that identify a sweep; their hash is recorded as ``sweep_spec_sha256``
+IDENTITY = ("sweep_spec", "sweep_shape", "sweep_batch_shape", "sweep_n_points", "sweep_n_batches")
 
 VARIABLES: dict[str, dict[str, str]] = {
     "train_error": {"long_name": "train error (1/2 MSE)", "units": "1"},
@@ -230,31 +240,99 @@ def _comparable(spec: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in spec.items() if k not in ("name", "description")}
 
 
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:  # a zombie (killed, not yet reaped) is not running
-        stat = Path(f"/proc/{pid}/stat").read_text()
-        if stat.rsplit(")", 1)[-1].split()[0] == "Z":
-            return False
-    except OSError:
-        pass
-    return True
+def _identity_hash(attrs: dict[str, Any]) -> str:
+    """sha256 of the attributes that identify a sweep (:data:`IDENTITY`)."""
+    text = json.dumps([attrs.get(k) for k in IDENTITY], sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _identity_attrs(plan: Plan) -> dict[str, Any]:
+    attrs: dict[str, Any] = {
+        "sweep_spec": plan.spec.to_json(),
+        "sweep_shape": json.dumps(list(plan.shape)),
+        "sweep_batch_shape": json.dumps(list(plan.batch_shape)),
+        "sweep_n_points": int(plan.n_points),
+        "sweep_n_batches": len(plan.batches),
+    }
+    attrs["sweep_spec_sha256"] = _identity_hash(attrs)
+    return attrs
+
+
+def _file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _chunk_coords(index: int, shape: tuple[int, ...], bshape: tuple[int, ...]) -> tuple[int, ...]:
+    """Chunk grid coordinates (over the swept dims) of batch ``index`` (C order)."""
+    if not shape:
+        return ()
+    return tuple(int(i) for i in np.unravel_index(index, _n_chunks(shape, bshape)))
+
+
+def _chunk_key(name: str, coords: tuple[int, ...], ndim: int) -> str:
+    """Path (in the store) of the chunk file of array ``name`` at swept-dims ``coords``
+    (zarr v3 default key encoding; trailing dims are one chunk)."""
+    parts = coords + (0,) * (ndim - len(coords))
+    return name + "/c" + "".join(f"/{i}" for i in parts)
+
+
+def _check_chunks(p: Path, marker: Any) -> str | None:
+    """What is wrong with the chunk files recorded in a done-marker (``None``: sound)."""
+    chunks = marker.get("chunks") if isinstance(marker, dict) else None
+    if not isinstance(chunks, dict) or not chunks:
+        return "its done-marker records no chunk checksums"
+    for key, rec in sorted(chunks.items()):
+        f = p / key
+        try:
+            if rec is None:
+                if f.exists():
+                    return f"chunk {key} exists but the batch wrote none there"
+                continue
+            size = f.stat().st_size
+            if size != rec["size"]:
+                return f"chunk {key} has {size} bytes (written: {rec['size']})"
+            if _file_sha256(f) != rec["sha256"]:
+                return f"chunk {key} does not match its recorded sha256"
+        except FileNotFoundError:
+            return f"chunk {key} is missing"
+        except (OSError, KeyError, TypeError) as exc:
+            return f"chunk {key} cannot be checked ({type(exc).__name__})"
+    return None
+
+
+def _batch_states(p: Path, n_batches: int) -> tuple[dict[int, dict[str, Any]], dict[int, str]]:
+    """``(sound, damaged)``: the done-markers whose chunks match their record, and what is
+    wrong with the others (by batch index)."""
+    sound: dict[int, dict[str, Any]] = {}
+    damaged: dict[int, str] = {}
+    for i in _done_indices(p, n_batches):
+        try:
+            marker = _read_json(p / META / "done" / f"b{i:06d}.json")
+        except (OSError, ValueError, UnicodeDecodeError):
+            damaged[i] = "its done-marker is unreadable"
+            continue
+        problem = _check_chunks(p, marker)
+        if problem is None:
+            sound[i] = marker
+        else:
+            damaged[i] = problem
+    return sound, damaged
 
 
 # --------------------------------------------------------------------------- read-only inspection
 
 
-def inspect_store(path: str | Path) -> dict[str, Any]:
-    """The root attributes of a sweep store, after checking that ``path`` is one.
+def inspect_store(path: str | Path, *, verify_spec: bool = True) -> dict[str, Any]:
+    """The root attributes of a sweep store, after checking that ``path`` is one and (with
+    ``verify_spec``) that its sweep spec matches the hash recorded at its creation.
 
     Never writes. Raises:
         StoreError: ``path`` is missing, a file, a foreign folder, a zarr store that is not
-            a sweep store, or a corrupt sweep store.
+            a sweep store, a corrupt sweep store, or one whose spec was edited.
     """
     p = Path(path)
     if not p.exists():
@@ -286,7 +364,8 @@ def inspect_store(path: str | Path) -> dict[str, Any]:
         )
     if attrs["curldescent_sweep_format"] != FORMAT:
         raise StoreError(
-            f"{p} has sweep store format {attrs['curldescent_sweep_format']!r}; this curldescent reads format {FORMAT}"
+            f"{p} has sweep store format {attrs['curldescent_sweep_format']!r}; this curldescent "
+            f"reads format {FORMAT} (start a new store with another --out path)"
         )
     try:
         json.loads(attrs["sweep_spec"])
@@ -298,7 +377,21 @@ def inspect_store(path: str | Path) -> dict[str, Any]:
         ) from None
     if not (p / META / "done").is_dir():
         raise StoreError(f"{p} is corrupt: its {META}/done folder is missing")
+    if verify_spec and not _spec_intact(attrs):
+        raise StoreError(_spec_damage(p))
     return attrs
+
+
+def _spec_intact(attrs: dict[str, Any]) -> bool:
+    return _identity_hash(attrs) == attrs.get("sweep_spec_sha256")
+
+
+def _spec_damage(p: Path, note: str = "") -> str:
+    return (
+        f"{p} is damaged: its stored sweep spec does not match the hash recorded when the "
+        f"store was created (zarr.json was edited); {note}re-run the sweep with its original "
+        "spec to restore it, or start a new store"
+    )
 
 
 def _check_arrays(p: Path, plan: Plan) -> None:
@@ -361,7 +454,8 @@ class SweepStore:
         self.created = created
         self.invocation = f"{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
         self._arrays: dict[str, Any] | None = None
-        self._locked = False
+        self._lock: Any = None
+        self._restore: dict[str, Any] = {}
 
     # -- opening
     @classmethod
@@ -387,7 +481,14 @@ class SweepStore:
                     break
             parent.mkdir(parents=True, exist_ok=True)
             return cls._create(p, plan)
-        attrs = inspect_store(p)
+        attrs = inspect_store(p, verify_spec=False)
+        identity = _identity_attrs(plan)
+        restore: dict[str, Any] = {}
+        if not _spec_intact(attrs):
+            if identity["sweep_spec_sha256"] != attrs.get("sweep_spec_sha256"):
+                raise StoreError(_spec_damage(p, "this spec does not match it either; "))
+            restore = {k: identity[k] for k in IDENTITY}  # written back under the lock
+            attrs = {**attrs, **restore}
         stored = _comparable(json.loads(attrs["sweep_spec"]))
         wanted = _comparable(json.loads(plan.spec.to_json()))
         diff = _spec_diff(stored, wanted)
@@ -405,7 +506,9 @@ class SweepStore:
                 f"{p} was started with curldescent {version}; resuming with {curldescent.__version__}",
                 stacklevel=2,
             )
-        return cls(p, plan, created=False)
+        store = cls(p, plan, created=False)
+        store._restore = restore
+        return store
 
     @classmethod
     def _create(cls, p: Path, plan: Plan) -> SweepStore:
@@ -416,11 +519,7 @@ class SweepStore:
             "curldescent_sweep_format": FORMAT,
             "sweep_name": spec.name,
             "sweep_description": spec.description,
-            "sweep_spec": spec.to_json(),
-            "sweep_shape": json.dumps(list(plan.shape)),
-            "sweep_batch_shape": json.dumps(list(plan.batch_shape)),
-            "sweep_n_points": int(plan.n_points),
-            "sweep_n_batches": len(plan.batches),
+            **_identity_attrs(plan),
             "sweep_shape_axes": json.dumps(
                 [a for a, s in zip(spec.dims, plan.shape_axes, strict=True) if s]
             ),
@@ -463,54 +562,32 @@ class SweepStore:
         return self.path / META / "lock"
 
     def acquire(self) -> None:
-        """Take the store's lock (one driver at a time); a stale lock of a dead process on
-        this host is taken over.
+        """Take the store's file lock (one driver at a time). The operating system releases
+        it when its process ends, however it ends.
 
         Raises:
-            StoreError: another live driver holds it.
+            StoreError: another driver holds it.
         """
-        info = {
-            "pid": os.getpid(),
-            "host": socket.gethostname(),
-            "since": _now(),
-            "invocation": self.invocation,
-        }
-        for _ in range(3):
-            try:
-                fd = os.open(self.lock_path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
-            except FileExistsError:
-                try:
-                    other = _read_json(self.lock_path)
-                    pid, host = int(other["pid"]), str(other["host"])
-                except (OSError, ValueError, KeyError, TypeError):
-                    other, pid, host = {}, -1, ""
-                    try:
-                        stale = time.time() - self.lock_path.stat().st_mtime > 60
-                    except OSError:
-                        continue
-                    if not stale:
-                        raise StoreError(
-                            f"{self.path} is being opened by another sweep (unreadable fresh lock {self.lock_path})"
-                        ) from None
-                if pid == -1 or (host == socket.gethostname() and not _pid_alive(pid)):
-                    with contextlib.suppress(FileNotFoundError):
-                        self.lock_path.unlink()
-                    continue
-                raise StoreError(
-                    f"{self.path} is in use by process {pid} on {host} (since {other.get('since', '?')}); "
-                    f"if no sweep is running there, delete {self.lock_path}"
-                ) from None
-            with os.fdopen(fd, "w") as f:
-                json.dump(info, f)
-            self._locked = True
-            return
-        raise StoreError(f"cannot take the lock {self.lock_path}")  # pragma: no cover
+        from filelock import FileLock, Timeout
+
+        lock = FileLock(self.lock_path, timeout=0)
+        try:
+            lock.acquire()
+        except Timeout:
+            raise StoreError(
+                f"{self.path} is in use by {_lock_holder(self.path) or 'another process'}; "
+                "wait for that sweep to finish"
+            ) from None
+        self._lock = lock
+        info = {"pid": os.getpid(), "host": socket.gethostname(), "since": _now()}
+        _write_json_atomic(self.lock_path.with_suffix(".json"), info)
 
     def release(self) -> None:
-        if self._locked:
+        if self._lock is not None:
             with contextlib.suppress(FileNotFoundError):
-                self.lock_path.unlink()
-            self._locked = False
+                self.lock_path.with_suffix(".json").unlink()
+            self._lock.release()
+            self._lock = None
 
     @contextlib.contextmanager
     def locked(self) -> Iterator[SweepStore]:
@@ -521,9 +598,15 @@ class SweepStore:
             self.release()
 
     # -- state
+    def batch_states(self) -> tuple[set[int], dict[int, str]]:
+        """``(done, damaged)``: the batches whose marker exists and whose chunk files match
+        it, and what is wrong with the batches whose marker exists but whose files do not."""
+        sound, damaged = _batch_states(self.path, len(self.plan.batches))
+        return set(sound), damaged
+
     def done_batches(self) -> set[int]:
-        """Indices of the batches whose done-marker exists."""
-        return _done_indices(self.path, len(self.plan.batches))
+        """Indices of the done batches whose chunk files match their markers."""
+        return self.batch_states()[0]
 
     def _arrays_for_write(self) -> dict[str, Any]:
         if self._arrays is None:
@@ -544,6 +627,14 @@ class SweepStore:
         t0 = time.perf_counter()
         arrays = self._arrays_for_write()
         region = batch.slices
+        coords = _chunk_coords(batch.index, self.plan.shape, self.plan.batch_shape)
+        keys = {name: _chunk_key(name, coords, arr.ndim) for name, arr in arrays.items()}
+        marker_path = self.path / META / "done" / f"b{batch.index:06d}.json"
+        with contextlib.suppress(FileNotFoundError):  # a damaged batch: not done while rewritten
+            marker_path.unlink()
+        for key in keys.values():  # a damaged chunk is replaced, never read
+            with contextlib.suppress(FileNotFoundError):
+                (self.path / key).unlink()
         for name, values in data.items():
             if name not in arrays:
                 raise StoreError(
@@ -556,6 +647,12 @@ class SweepStore:
                 )
             arrays[name][region] = values.reshape(batch.shape + values.shape[1:])
         arrays["done"][region] = True
+        chunks: dict[str, dict[str, Any] | None] = {}
+        for key in keys.values():
+            f = self.path / key
+            chunks[key] = (
+                {"size": f.stat().st_size, "sha256": _file_sha256(f)} if f.exists() else None
+            )
         write_s = time.perf_counter() - t0
         marker = {
             "batch": batch.index,
@@ -566,9 +663,10 @@ class SweepStore:
             "finished": _now(),
             "finished_unix": time.time(),
             "write_s": write_s,
+            "chunks": chunks,
             **info,
         }
-        _write_json_atomic(self.path / META / "done" / f"b{batch.index:06d}.json", marker)
+        _write_json_atomic(marker_path, marker)
         with contextlib.suppress(FileNotFoundError):
             (self.path / META / "failed" / f"b{batch.index:06d}.json").unlink()
         return time.perf_counter() - t0
@@ -601,6 +699,9 @@ class SweepStore:
             "batches_todo": todo,
         }
         _write_json_atomic(self._invocation_path(), self._inv)
+        if self._restore:  # the spec was edited: put back the one its hash was made of
+            update_root_attrs(self.path, self._restore)
+            self._restore = {}
         if not _root_attrs(self.path).get("start_time"):
             update_root_attrs(self.path, {"start_time": self._inv["start"]})
 
@@ -614,6 +715,8 @@ class SweepStore:
         complete = len(self.done_batches()) == len(self.plan.batches)
         if complete and _root_attrs(self.path).get("status") != "complete":
             changes.update(status="complete", end_time=self._inv["end"])
+        elif not complete:
+            changes.update(status="incomplete")
         update_root_attrs(self.path, changes)
 
 
@@ -655,7 +758,12 @@ def _wall_time(p: Path) -> float:
 
 @dataclass
 class SweepStatus:
-    """What ``curldescent sweep status`` reports."""
+    """What ``curldescent sweep status`` reports.
+
+    ``done_points``/``done_batches`` count only sound batches (chunk files matching their
+    markers); ``damaged`` maps each damaged batch to what is wrong with it;
+    ``diverged_points`` counts the done points whose run diverged.
+    """
 
     path: str
     name: str
@@ -664,78 +772,135 @@ class SweepStatus:
     done_points: int
     done_batches: int
     failed: dict[int, str] = field(default_factory=dict)
+    damaged: dict[int, str] = field(default_factory=dict)
+    diverged_points: int = 0
     wall_time_s: float = 0.0
     invocations: int = 0
     in_use_by: str | None = None
     start_time: str = ""
     end_time: str = ""
+    sound: set[int] = field(default_factory=set, repr=False)
 
     @property
     def complete(self) -> bool:
+        """All batches done and sound."""
         return self.done_batches == self.n_batches
 
     def to_dict(self) -> dict[str, Any]:
-        out = dict(self.__dict__)
+        out = {k: v for k, v in self.__dict__.items() if k not in ("sound", "damaged")}
         out["failed"] = {str(k): v for k, v in self.failed.items()}
+        out["damaged_batches"] = [
+            {"batch": b, "problem": e} for b, e in sorted(self.damaged.items())
+        ]
         out["complete"] = self.complete
         return out
 
     def summary(self) -> str:
+        state = "complete" if self.complete else "incomplete"
+        if self.damaged:
+            state = "DAMAGED (re-run the sweep to recompute the damaged batches)"
         lines = [
             f"store:      {self.path}",
             f"sweep:      {self.name}",
-            f"points:     {self.done_points}/{self.n_points} done ({self.done_batches}/{self.n_batches} batches)",
+            f"points:     {self.done_points}/{self.n_points} done ({self.done_batches}/{self.n_batches} batches), "
+            f"{self.diverged_points} diverged",
             f"failures:   {len(self.failed)}"
             + "".join(f"\n  batch {b}: {e}" for b, e in sorted(self.failed.items())),
+            f"damaged:    {len(self.damaged)}"
+            + "".join(f"\n  batch {b}: {e}" for b, e in sorted(self.damaged.items())),
             f"wall time:  {self.wall_time_s:.1f} s over {self.invocations} run(s)",
-            f"status:     {'complete' if self.complete else 'incomplete'}"
-            + (f" (in use by {self.in_use_by})" if self.in_use_by else ""),
+            f"status:     {state}" + (f" (in use by {self.in_use_by})" if self.in_use_by else ""),
         ]
         return "\n".join(lines)
 
 
+def _lock_holder(p: Path) -> str | None:
+    """Who holds the store's lock (``None``: nobody). Never blocks."""
+    from filelock import FileLock, Timeout
+
+    lock_file = p / META / "lock"
+    if not lock_file.exists():
+        return None
+    try:
+        with FileLock(lock_file, timeout=0):
+            return None
+    except Timeout:
+        pass
+    except OSError:  # a read-only store: nobody can be writing it
+        return None
+    try:
+        info = _read_json(lock_file.with_suffix(".json"))
+        return f"process {int(info['pid'])} on {info['host']} (since {info.get('since', '?')})"
+    except (OSError, ValueError, KeyError, TypeError):
+        return "another process"
+
+
+def _batch_slices(index: int, shape: tuple[int, ...], bshape: tuple[int, ...]) -> tuple[slice, ...]:
+    coords = _chunk_coords(index, shape, bshape)
+    return tuple(
+        slice(c * b, min((c + 1) * b, n)) for c, b, n in zip(coords, bshape, shape, strict=True)
+    )
+
+
+def _diverged_points(p: Path, sound: dict[int, dict[str, Any]], shape, bshape) -> int:
+    """Diverged points of the sound batches (an absent chunk holds only False)."""
+    import zarr
+
+    total = 0
+    arr = None
+    for i, marker in sound.items():
+        key = _chunk_key("diverged", _chunk_coords(i, shape, bshape), len(shape))
+        if marker["chunks"].get(key) is None:
+            continue
+        if arr is None:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                arr = zarr.open_array(p / "diverged", mode="r")
+        total += int(np.count_nonzero(arr[_batch_slices(i, shape, bshape)]))
+    return total
+
+
 def sweep_status(path: str | Path) -> SweepStatus:
-    """Done/total, failures and wall time of a sweep store (read-only).
+    """Done/total, damage, failures, diverged points and wall time of a sweep store
+    (read-only; every done batch's chunk files are checked against their recorded hashes).
 
     Raises:
-        StoreError: ``path`` is not a readable sweep store.
+        StoreError: ``path`` is not a readable sweep store, or its spec was edited.
     """
     p = Path(path)
     attrs = inspect_store(p)
     shape = tuple(json.loads(attrs["sweep_shape"]))
     bshape = tuple(json.loads(attrs["sweep_batch_shape"]))
     n_batches = int(attrs["sweep_n_batches"])
-    done = _done_indices(p, n_batches)
+    sound, damaged = _batch_states(p, n_batches)
     failed = {}
     for f in (p / META / "failed").glob("b*.json"):
         try:
             m = _read_json(f)
-            if int(m["batch"]) not in done:
+            if int(m["batch"]) not in sound:
                 failed[int(m["batch"])] = str(m.get("error", "?"))
         except (OSError, ValueError, KeyError, TypeError):
             continue
-    in_use = None
-    lock = p / META / "lock"
-    if lock.exists():
-        try:
-            other = _read_json(lock)
-            alive = other["host"] != socket.gethostname() or _pid_alive(int(other["pid"]))
-            in_use = f"process {other['pid']} on {other['host']}" if alive else None
-        except (OSError, ValueError, KeyError, TypeError):
-            in_use = "an unknown process"
+    try:
+        diverged = _diverged_points(p, sound, shape, bshape)
+    except Exception as exc:  # sound chunks that zarr cannot read: report, do not crash
+        raise StoreError(f"{p} is corrupt: cannot read its diverged array ({exc})") from None
     return SweepStatus(
         path=str(p),
         name=str(attrs.get("sweep_name", "?")),
         n_points=int(attrs["sweep_n_points"]),
         n_batches=n_batches,
-        done_points=sum(_batch_size(i, shape, bshape) for i in done),
-        done_batches=len(done),
+        done_points=sum(_batch_size(i, shape, bshape) for i in sound),
+        done_batches=len(sound),
         failed=failed,
+        damaged=damaged,
+        diverged_points=diverged,
         wall_time_s=_wall_time(p),
         invocations=len(list((p / META / "invocations").glob("*.json"))),
-        in_use_by=in_use,
+        in_use_by=_lock_holder(p),
         start_time=str(attrs.get("start_time", "")),
         end_time=str(attrs.get("end_time", "")),
+        sound=set(sound),
     )
 
 
@@ -762,29 +927,50 @@ def export_netcdf(
     Args:
         path: the sweep store.
         out: the ``.nc`` file to write.
-        partial: allow exporting an incomplete sweep (missing points are NaN, ``done`` False).
-        overwrite: replace an existing ``out``.
+        partial: allow exporting an incomplete or damaged sweep: only its sound done
+            batches are exported (other points are NaN, ``done`` False).
+        overwrite: replace an existing ``out`` (only a file curldescent wrote).
 
     Raises:
-        StoreError/SpecError: not a sweep store, incomplete without ``partial``, ``out``
-            exists without ``overwrite`` or does not end in ``.nc``.
+        StoreError/SpecError: not a sweep store, incomplete or damaged without ``partial``,
+            ``out`` exists without ``overwrite`` (or was not written by curldescent), cannot
+            be created, or does not end in ``.nc``.
     """
-    from curldescent.results import write_dataset
+    from curldescent.results import check_output_path, write_dataset
 
     out = Path(out)
     if out.suffix not in (".nc", ".nc4"):
         raise SpecError(f"--netcdf must end in .nc (got {out})")
     status = sweep_status(path)
+    if status.damaged and not partial:
+        first = min(status.damaged)
+        raise StoreError(
+            f"{path} is damaged ({len(status.damaged)} batch(es); batch {first}: "
+            f"{status.damaged[first]}); re-run the sweep to repair it, or pass --partial to "
+            "export only the sound batches"
+        )
     if not status.complete and not partial:
         raise StoreError(
             f"{path} is incomplete ({status.done_points}/{status.n_points} points); "
             "finish it (re-run the sweep) or pass --partial"
         )
-    if out.exists() and not overwrite:
-        raise SpecError(f"{out} exists; pass --overwrite to replace it")
     if out.resolve() == Path(path).resolve():
         raise SpecError("--netcdf must not be the store itself")
-    ds = open_sweep(path).load()
+    check_output_path(out, overwrite, option="--netcdf")
+    ds = open_sweep(path)
+    try:
+        if not status.complete:  # read only the sound batches: a damaged chunk may not decompress
+            shape = tuple(json.loads(ds.attrs["sweep_shape"]))
+            bshape = tuple(json.loads(ds.attrs["sweep_batch_shape"]))
+            for name, var in list(ds.data_vars.items()):
+                values = np.full(var.shape, False if var.dtype == bool else np.nan, var.dtype)
+                for i in sorted(status.sound):
+                    region = _batch_slices(i, shape, bshape)
+                    values[region] = var[region].values
+                ds[name] = (var.dims, values, var.attrs)
+        ds = ds.load()
+    except (OSError, ValueError, RuntimeError, KeyError) as exc:
+        raise StoreError(f"{path} is corrupt: {type(exc).__name__}: {exc}") from None
     for name in list(ds.variables):  # netCDF has no variable-length string dtype of numpy 2
         if ds[name].dtype.kind == "T":
             ds[name] = ds[name].astype(object)
