@@ -124,7 +124,7 @@ def run_figure(
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from curldescent.plotting import use_style
+    from curldescent.plotting import letter_panels, use_style
     from curldescent.results import write_dataset
     from curldescent.specs import SpecError
 
@@ -136,7 +136,7 @@ def run_figure(
     t0 = time.time()
     data = mod.compute(profile, out, executor=executor)
     use_style()
-    fig = mod.plot(data)
+    fig = letter_panels(mod.plot(data))
     files = {}
     for ext in ("png", "pdf"):
         path = out / f"{name}.{ext}"

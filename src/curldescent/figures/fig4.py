@@ -35,6 +35,7 @@ import xarray as xr
 
 from curldescent.figures import _linear_phase as lp
 from curldescent.figures.base import Claim, verdict
+from curldescent.plotting import OKABE_ITO, shared_key
 
 LAYER = "readout"
 CAPTION = (
@@ -242,7 +243,9 @@ def compute(profile: str, out: Path, executor: Any = None) -> xr.Dataset:
 
 def plot(data: xr.Dataset):
     """Panels a–i (see the module docstring); reads ``data`` only."""
-    fig, ax = lp.panel_grid("a b e / c d f / g h i")
+    from matplotlib.ticker import LogLocator, NullLocator
+
+    fig, ax = lp.panel_grid("a b c / d e f / g h i")
     bnd = lp.panel(data, "bd")
     sym = r"$\alpha_r$"
 
@@ -274,10 +277,10 @@ def plot(data: xr.Dataset):
         vmax=max(0.0, float(np.nanmax(P))),
     )
     for k, (d, title) in {
-        "a": (a, f"a  final test error (mean of {a.sizes['seed']} seeds)"),
-        "b": (b, f"b  peak error from 1e-15 off the manifold ({b.sizes['seed']} seeds)"),
+        "a": (a, f"a  final test error ({a.sizes['seed']} seeds)"),
+        "b": (b, f"b  peak error ({b.sizes['seed']} seeds)"),
     }.items():
-        lp.draw_boundary(ax[k], bnd, LAYER, color="w" if k == "b" else "k")
+        lp.draw_boundary(ax[k], bnd, LAYER, color=OKABE_ITO["sky"] if k == "b" else "k")
         lp.mark_diverged(ax[k], d.c.values, d.alpha.values, d.diverged.values)
         ax[k].set(
             xlabel="compression ratio $c=M/N$",
@@ -286,21 +289,24 @@ def plot(data: xr.Dataset):
             xlim=(lp.edges(d.c.values, log=True)[0], lp.edges(d.c.values, log=True)[-1]),
             ylim=(float(d.alpha.min()) - 0.05, float(d.alpha.max()) + 0.05),
         )
-        ax[k].legend(loc="upper right", fontsize=7, frameon=True)
 
     ex = lp.panel(data, "ex")
     exc = json.loads(data.attrs["example"])
     ep = ex.epoch.values
     pos = ep > 0
-    ins = ax["b"].inset_axes([0.1, 0.52, 0.42, 0.34])
-    ins.plot(ep[pos], ex.test_error.values[pos], color="tab:blue", lw=1)
-    ins.set(xscale="log", yscale="log")
-    ins.set_title(f"test error vs epoch, c = {exc['c']}, " + sym + f" = {exc['alpha']}", fontsize=6)
-    ins.tick_params(labelsize=5)
+    ins = ax["b"].inset_axes([0.14, 0.5, 0.4, 0.3])
+    ins.plot(ep[pos], ex.test_error.values[pos], color="k", lw=1)
+    ins.set(xscale="log", yscale="log", xlabel="epoch", ylabel="error")
+    ins.xaxis.set_major_locator(LogLocator(numticks=3))
+    ins.yaxis.set_major_locator(LogLocator(numticks=3))
+    ins.xaxis.set_minor_locator(NullLocator())
+    ins.yaxis.set_minor_locator(NullLocator())
+    ins.tick_params(pad=1)
+    ins.xaxis.labelpad = ins.yaxis.labelpad = 0
+    ins.set_title(f"c = {exc['c']}, " + sym + f" = {exc['alpha']}", pad=2)
     ins.set_facecolor("white")
-    ins.grid(False)
 
-    lp.example_panels(ax["c"], ax["d"], data, sym, "d  weight autocorrelations (whole run)")
+    lp.example_panels(ax["c"], ax["d"], data, sym, "d  weight autocorrelations")
 
     lp.lyapunov_panel(fig, ax["e"], lp.panel(data, "ly"), bnd, LAYER, sym, "e")
 
@@ -311,11 +317,11 @@ def plot(data: xr.Dataset):
         ax["f"].axvline(ac, color=line[0].get_color(), ls="--", lw=0.8)
     ax["f"].set(
         xlabel=sym,
-        ylabel=f"fraction of runs with test error < {lp.HIGH_ERROR:g}",
+        ylabel=f"fraction with error < {lp.HIGH_ERROR:g}",
         ylim=(-0.05, 1.05),
-        title="f  low final error in (a); dashed: boundaries",
+        title="f  share of runs with low error",
     )
-    ax["f"].legend(fontsize=6)
+    ax["f"].legend()
 
     lp.slice_panels(
         (ax["g"], ax["h"], ax["i"]),
@@ -327,6 +333,7 @@ def plot(data: xr.Dataset):
         letters="ghi",
         curve_alpha=0.6,
     )
+    shared_key(fig)
     return fig
 
 

@@ -30,6 +30,7 @@ import xarray as xr
 
 from curldescent.figures import _linear_phase as lp
 from curldescent.figures.base import Claim, verdict
+from curldescent.plotting import PRINT_WIDTH
 from curldescent.presets import preset_spec
 from curldescent.specs import RunSpec
 
@@ -310,7 +311,7 @@ def phase_panel(
         ylabel=rf"flipped fraction $\alpha_{layer[0]}$",
         title=title,
     )
-    ax.legend(loc=legend, fontsize=7, frameon=True, framealpha=0.8)
+    ax.legend(loc=legend, frameon=True, framealpha=0.85)
 
 
 def phase_figure(data: xr.Dataset, details: str):
@@ -319,12 +320,11 @@ def phase_figure(data: xr.Dataset, details: str):
     linear boundary."""
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4.3))
+    fig, axes = plt.subplots(1, 2, figsize=(PRINT_WIDTH, 3.0))
     s = json.loads(data.attrs["settings"])
     fig.suptitle(
         f"{data.attrs['figure']} ({data.attrs['profile']}): tanh, M + N = {s['total']}, "
-        + details.format(**s),
-        fontsize=10,
+        + details.format(**s)
     )
     return fig, axes, lp.panel(data, "bd")
 
