@@ -578,15 +578,16 @@ def _draw_runs(ax, x: float, c: np.ndarray, cen: np.ndarray, cap: float, color: 
     converged runs' epochs (epoch 0 drawn at 1) and, if any run is censored, an open
     triangle above the cap with their count above it."""
     shift = _dodge(ax, dx)
-    ax.scatter(
-        np.full((~cen).sum(), x),
-        np.maximum(c[~cen], 1.0),
-        color=color,
-        s=6,
-        alpha=0.35,
-        lw=0,
-        transform=shift,
-    )
+    if (~cen).any():  # (an empty scatter off the data transform breaks the layout)
+        ax.scatter(
+            np.full((~cen).sum(), x),
+            np.maximum(c[~cen], 1.0),
+            color=color,
+            s=6,
+            alpha=0.35,
+            lw=0,
+            transform=shift,
+        )
     if cen.any():
         ax.scatter(
             [x], [cap * 1.4], marker="^", facecolors="none", edgecolors=color, s=22, transform=shift
@@ -653,7 +654,7 @@ def plot_convergence(ax, data: xr.Dataset, p: str, title: str) -> None:
         ax.text(
             0.5,
             0.03,
-            "epoch 0 (below threshold at the start) drawn at 1",
+            "epoch 0 drawn at 1",
             transform=ax.transAxes,
             ha="center",
             color="0.4",
