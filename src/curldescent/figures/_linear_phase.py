@@ -1206,7 +1206,7 @@ def slice_panels(
     curve_alpha: float | None = None,
 ) -> None:
     """Discrete maps against the flow on a slice: final log error per α (exact period-2
-    cycles of a map boxed in red), ``second`` (``q`` or ``peak`` error) per α, and error
+    cycles of a map boxed), ``second`` (``q`` or ``peak`` error) per α, and error
     curves of one run per scheme at ``curve_alpha`` (default: where the full-batch map has
     most period-2 cycles, else the largest α)."""
     ax1, ax2, ax3 = axes

@@ -51,7 +51,7 @@ CAPTION = (
     "dynamics in the unstable regime (c = 0.8, alpha_h = 0.6). d) Weight autocorrelations; inset: trajectory on its "
     "first two principal components. Beyond the paper: e) largest Lyapunov exponent of the learning map of (a); "
     "f-h) discrete maps (full batch lr 0.1; batch 10) against the continuous-time flow from the start of (b) on the "
-    "slice c = 62/157 (red squares: runs in exact period-2 cycles)."
+    "slice c = 62/157 (vermillion squares: runs in exact period-2 cycles)."
 )
 PAPER_COMPUTE = "4 hours on 500 CPUs (local cluster), i.e. about 2,000 CPU-hours"
 PROFILES = {
