@@ -1124,7 +1124,7 @@ def panel_grid(layout: str):
     import matplotlib.pyplot as plt
 
     fig = plt.figure(figsize=(PRINT_WIDTH, 7.6))
-    gs = fig.add_gridspec(3, 3)
+    gs = fig.add_gridspec(3, 3, width_ratios=[1.0, 1.0, 1.2])  # room for twin axes at right
     rows = [r.split() for r in layout.split("/")]
     ax = {k: fig.add_subplot(gs[i, j]) for i, row in enumerate(rows) for j, k in enumerate(row)}
     return fig, ax
@@ -1141,9 +1141,9 @@ def example_panels(ax_w, ax_acf, data: xr.Dataset, sym: str, acf_title: str) -> 
         ax_w.plot(ep[pos], ex.weights.sel(trace=t).values[pos], lw=0.8)
     ax_w.set(
         xscale="log",
-        xlabel="epoch",
+        xlabel=f"epoch (c = {exc['c']:g}, {sym} = {exc['alpha']:g})",
         ylabel="weight",
-        title=f"c  weights (c = {exc['c']}, {sym} = {exc['alpha']})",
+        title="c  example weights",
     )
     twin = ax_w.twinx()
     twin.plot(ep[pos], ex.test_error.values[pos], color="k", lw=1.0, alpha=0.6)
@@ -1290,8 +1290,8 @@ def slice_panels(
         xscale="log",
         yscale="log",
         xlabel="epoch (flow: time / 0.1)",
-        ylabel="test error",
-        title=f"{letters[2]}  error, {sym} = {alpha:g} (seed {int(sl.seed.values[si])})",
+        ylabel=f"test error (seed {int(sl.seed.values[si])})",
+        title=f"{letters[2]}  error curves, {sym} = {alpha:g}",
     )
 
 

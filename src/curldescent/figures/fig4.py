@@ -243,6 +243,7 @@ def compute(profile: str, out: Path, executor: Any = None) -> xr.Dataset:
 
 def plot(data: xr.Dataset):
     """Panels a–i (see the module docstring); reads ``data`` only."""
+    from matplotlib.patheffects import withStroke
     from matplotlib.ticker import LogLocator, NullLocator
 
     fig, ax = lp.panel_grid("a b c / d e f / g h i")
@@ -305,6 +306,12 @@ def plot(data: xr.Dataset):
     ins.xaxis.labelpad = ins.yaxis.labelpad = 0
     ins.set_title(f"c = {exc['c']}, " + sym + f" = {exc['alpha']}", pad=2)
     ins.set_facecolor("white")
+    halo = [withStroke(linewidth=2.5, foreground="w")]  # readable on the dark cells too
+    texts = [ins.title, ins.xaxis.label, ins.yaxis.label]
+    for axis in (ins.xaxis, ins.yaxis):
+        texts += [tick.label1 for tick in axis.get_major_ticks()]  # later ticks copy these
+    for t in texts:
+        t.set_path_effects(halo)
 
     lp.example_panels(ax["c"], ax["d"], data, sym, "d  weight autocorrelations")
 
@@ -319,7 +326,7 @@ def plot(data: xr.Dataset):
         xlabel=sym,
         ylabel=f"fraction with error < {lp.HIGH_ERROR:g}",
         ylim=(-0.05, 1.05),
-        title="f  share of runs with low error",
+        title="f  runs with low error",
     )
     ax["f"].legend()
 
