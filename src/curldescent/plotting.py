@@ -69,7 +69,8 @@ def journal_problems(fig, min_pt: float = 7.0) -> list[str]:
 def log_axis_ticks(axis) -> None:
     """Readable ticks on a log ``axis`` (e.g. ``ax.xaxis``) whatever its range: decades
     over wide ranges, 1-2-3-5 steps where fewer than two decades would show; labelled as
-    plain numbers (0.1, 0.3, 1, 10); no minor labels."""
+    plain numbers from 0.001 to 1000 (0.1, 0.3, 1, 10), as powers of ten beyond; no minor
+    labels."""
     import numpy as np
     from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
@@ -81,8 +82,13 @@ def log_axis_ticks(axis) -> None:
                 return np.array([m * 10.0**e for e in decades for m in (1, 2, 3, 5)])
             return super().tick_values(vmin, vmax)
 
-    axis.set_major_locator(ShortRangeLogLocator(base=10, numticks=12))
-    axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    def label(v, _):
+        if 1e-3 <= v <= 1e3:
+            return f"{v:g}"
+        return f"$10^{{{np.log10(v):.0f}}}$"
+
+    axis.set_major_locator(ShortRangeLogLocator(base=10, numticks=6))
+    axis.set_major_formatter(FuncFormatter(label))
     axis.set_minor_formatter(NullFormatter())
 
 

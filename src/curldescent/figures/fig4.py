@@ -244,7 +244,7 @@ def compute(profile: str, out: Path, executor: Any = None) -> xr.Dataset:
 def plot(data: xr.Dataset):
     """Panels a–i (see the module docstring); reads ``data`` only."""
     from matplotlib.patheffects import withStroke
-    from matplotlib.ticker import LogLocator, NullLocator
+    from matplotlib.ticker import NullLocator
 
     fig, ax = lp.panel_grid("a b c / d e f / g h i")
     bnd = lp.panel(data, "bd")
@@ -272,7 +272,7 @@ def plot(data: xr.Dataset):
         b.c.values,
         b.alpha.values,
         P.values,
-        label=r"peak $\log_{10}$ test error (max over seeds)",
+        label=r"peak $\log_{10}$ test error (seed max)",
         cmap="magma",
         vmin=-15,
         vmax=max(0.0, float(np.nanmax(P))),
@@ -295,11 +295,13 @@ def plot(data: xr.Dataset):
     exc = json.loads(data.attrs["example"])
     ep = ex.epoch.values
     pos = ep > 0
-    ins = ax["b"].inset_axes([0.14, 0.5, 0.4, 0.3])
-    ins.plot(ep[pos], ex.test_error.values[pos], color="k", lw=1)
-    ins.set(xscale="log", yscale="log", xlabel="epoch", ylabel="error")
-    ins.xaxis.set_major_locator(LogLocator(numticks=3))
-    ins.yaxis.set_major_locator(LogLocator(numticks=3))
+    ins = ax["b"].inset_axes([0.2, 0.5, 0.45, 0.32])
+    err = ex.test_error.values[pos]
+    ins.plot(ep[pos], err, color="k", lw=1)
+    ins.set(xscale="log", yscale="log")
+    decades = np.log10([ep[pos].max(), np.nanmin(err), np.nanmax(err)])
+    ins.set_xticks([1.0, 10 ** np.floor(decades[0])])  # two ticks: the inset is small
+    ins.set_yticks(sorted({10 ** np.ceil(decades[1]), 10 ** np.floor(decades[2])}))
     ins.xaxis.set_minor_locator(NullLocator())
     ins.yaxis.set_minor_locator(NullLocator())
     ins.tick_params(pad=1)
@@ -307,7 +309,7 @@ def plot(data: xr.Dataset):
     ins.set_title(f"c = {exc['c']}, " + sym + f" = {exc['alpha']}", pad=2)
     ins.set_facecolor("white")
     halo = [withStroke(linewidth=2.5, foreground="w")]  # readable on the dark cells too
-    texts = [ins.title, ins.xaxis.label, ins.yaxis.label]
+    texts = [ins.title]
     for axis in (ins.xaxis, ins.yaxis):
         texts += [tick.label1 for tick in axis.get_major_ticks()]  # later ticks copy these
     for t in texts:
@@ -319,7 +321,7 @@ def plot(data: xr.Dataset):
 
     low = (a.final_test_error < lp.HIGH_ERROR).mean("seed")
     for c in a.c.values:
-        line = ax["f"].plot(a.alpha.values, low.sel(c=c), marker="o", ms=3, label=f"c = {c:.3g}")
+        line = ax["f"].plot(a.alpha.values, low.sel(c=c), marker="o", ms=3, label=f"{c:.3g}")
         ac = lp.alpha_crit(LAYER, float(c))
         ax["f"].axvline(ac, color=line[0].get_color(), ls="--", lw=0.8)
     ax["f"].set(
@@ -328,7 +330,7 @@ def plot(data: xr.Dataset):
         ylim=(-0.05, 1.05),
         title="f  runs with low error",
     )
-    ax["f"].legend()
+    ax["f"].legend(title="c", loc="lower left", frameon=True, framealpha=0.9)
 
     lp.slice_panels(
         (ax["g"], ax["h"], ax["i"]),
