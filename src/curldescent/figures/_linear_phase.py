@@ -1188,7 +1188,7 @@ def lyapunov_panel(
     ax.set(
         xlabel="$c$",
         ylabel=sym,
-        title=f"{letter}  largest Lyapunov exponent",
+        title=f"{letter}  Lyapunov exponent",
         xlim=(edges(ly.c.values, log=True)[0], edges(ly.c.values, log=True)[-1]),
         ylim=(float(ly.alpha.min()) - 0.05, float(ly.alpha.max()) + 0.05),
     )
