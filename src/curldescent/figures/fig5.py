@@ -710,7 +710,7 @@ def plot_beyond(ax, data: xr.Dataset, title: str) -> None:
             pt = float(data.stat_g_p_ttest.sel(variant=v, versus=o))
             ps = float(data.stat_g_p_sign.sel(variant=v, versus=o))
             short = "curl" if o == "curl" else "FA"
-            lines.append(f"{short} vs GD  t: {_fmt_p(pt)}  sign: {_fmt_p(ps)}")
+            lines.append(f"{short}: t {_fmt_p(pt)}, sign {_fmt_p(ps)}")
         ticks.append("\n".join(lines))
     ax.set_xticks(range(len(variants)), ticks)
     ax.set_xlim(-0.6, len(variants) - 0.4)
@@ -746,7 +746,7 @@ def _legend(ax, data: xr.Dataset, arms: list[str], curves: str) -> None:
             lw=1,
             label=f"threshold {data.attrs['threshold']:g} (panel {curves})",
         ),
-        Line2D([], [], ls="none", label="p: paired t-test (t), sign test"),
+        Line2D([], [], ls="none", label="p vs GD: paired t-test (t),\nsign test (sign)"),
     ]
     ax.legend(handles=handles, loc="center left", handlelength=1.8, borderaxespad=0)
     ax.axis("off")
