@@ -118,7 +118,11 @@ def plot(data: xr.Dataset):
     )
     plot_weights(d, data, "curl", window_only=False, title="d  curl weights")
     plot_acf(e, data, "curl", f"e  autocorrelations (last {data.attrs['window']} ep.)")
-    f.set_visible(False)
+    key = [ax.get_legend_handles_labels() for ax in (a, c, e)]  # one key, in the free cell
+    for ax in (a, b, c, e):
+        ax.get_legend().remove()
+    f.legend([h for hs, _ in key for h in hs], [t for _, ts in key for t in ts], loc="center left")
+    f.axis("off")
     s = excursion_summary(data)
     fig.suptitle(
         f"fig9 ({data.attrs['profile']}): tanh, M = N = {data.attrs['N']}, alpha_r = {data.attrs['alpha_r']}; curl test error "
