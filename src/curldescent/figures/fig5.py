@@ -620,7 +620,7 @@ def plot_convergence(ax, data: xr.Dataset, p: str, title: str) -> None:
     label, logx = PANEL_LABELS[dim]
     cap = float(data[f"epochs_{p}"])
     n_x = len(xs)
-    for r, dx in zip(RULES, (-6.0, 6.0), strict=True):
+    for r, dx in zip(RULES, (-7.5, 7.5), strict=True):
         c = conv.sel(rule=r).values
         cen = data[f"censored_{p}"].sel(rule=r).values
         n_conv = np.sum(~cen, axis=1)
