@@ -291,6 +291,7 @@ def test_fig_a_smoke(tmp_path):
     from curldescent.figures.base import run_figure
 
     result = run_figure("figA", profile="smoke", out=tmp_path)
+    assert result.extra["print_problems"] == []
     for key in ("png", "pdf", "data", "claims"):
         assert (
             tmp_path

@@ -224,6 +224,7 @@ def test_smoke_profile_end_to_end(tmp_path):
     from curldescent.figures.base import run_figure
 
     res = run_figure("fig3", profile="smoke", out=tmp_path)
+    assert res.extra["print_problems"] == []
     assert (tmp_path / "fig3.png").stat().st_size > 10_000
     claims = json.loads((tmp_path / "fig3.claims.json").read_text())
     assert len(claims) == 5 and all(c["verdict"] in VERDICTS for c in claims)

@@ -152,7 +152,8 @@ def test_claim_flow_redescent_known_answer():
 def test_smoke_profile_end_to_end(tmp_path):
     from curldescent.figures.base import run_figure
 
-    run_figure("fig4", profile="smoke", out=tmp_path)
+    res = run_figure("fig4", profile="smoke", out=tmp_path)
+    assert res.extra["print_problems"] == []
     assert (tmp_path / "fig4.png").stat().st_size > 10_000
     claims = json.loads((tmp_path / "fig4.claims.json").read_text())
     assert len(claims) == 5 and all(c["verdict"] in VERDICTS for c in claims)

@@ -20,6 +20,7 @@ from curldescent.specs import RunSpec
 def smoke(tmp_path_factory):
     out = tmp_path_factory.mktemp("fig5")
     res = run_figure("fig5", profile="smoke", out=out)
+    assert res.extra["print_problems"] == []
     with xr.open_dataset(out / "fig5.nc") as ds:
         data = ds.load()
     return out, res, data

@@ -15,6 +15,7 @@ from curldescent.figures.base import VERDICTS, run_figure
 def _run(name, tmp_path_factory):
     out = tmp_path_factory.mktemp(name)
     res = run_figure(name, profile="smoke", out=out)
+    assert res.extra["print_problems"] == []
     for ext in ("png", "pdf", "nc", "claims.json"):
         assert (out / f"{name}.{ext}").stat().st_size > 0
     claims = json.loads((out / f"{name}.claims.json").read_text())

@@ -18,6 +18,7 @@ def _verdicts(result):
 @pytest.mark.slow
 def test_fig1_smoke(tmp_path):
     res = run_figure("fig1", profile="smoke", out=tmp_path)
+    assert res.extra["print_problems"] == []
     for key in ("png", "pdf", "data", "claims"):
         assert (
             tmp_path
@@ -35,6 +36,7 @@ def test_fig1_smoke(tmp_path):
 @pytest.mark.slow
 def test_fig2_smoke(tmp_path):
     res = run_figure("fig2", profile="smoke", out=tmp_path)
+    assert res.extra["print_problems"] == []
     assert (
         (tmp_path / "fig2.png").exists()
         and (tmp_path / "fig2.pdf").exists()

@@ -35,6 +35,7 @@ import numpy as np
 import xarray as xr
 
 from curldescent.figures.base import Claim, verdict
+from curldescent.plotting import OKABE_ITO, PRINT_WIDTH, log_axis_ticks
 from curldescent.specs import RunSpec
 
 LOG10_FLOOR = 1e-15
@@ -992,8 +993,7 @@ def heatmap(
     ax.set_xscale("log")
     log_c_axis(ax)
     if colorbar:
-        cax = ax.inset_axes([1.03, 0.0, 0.045, 1.0])
-        fig.colorbar(mesh, cax=cax, label=label)
+        fig.colorbar(mesh, ax=ax, label=label, pad=0.02)
     return mesh
 
 
@@ -1019,11 +1019,8 @@ def mark_diverged(ax, c, alpha, diverged: np.ndarray) -> None:
 
 
 def log_c_axis(ax) -> None:
-    """Decade ticks only on a log c axis (minor labels overlap on short ranges)."""
-    from matplotlib.ticker import LogLocator, NullFormatter
-
-    ax.xaxis.set_major_locator(LogLocator(base=10, numticks=12))
-    ax.xaxis.set_minor_formatter(NullFormatter())
+    """Readable ticks on a log c axis (:func:`curldescent.plotting.log_axis_ticks`)."""
+    log_axis_ticks(ax.xaxis)
 
 
 def draw_boundary(ax, bnd: xr.Dataset, layer: str, **kw) -> None:
@@ -1129,8 +1126,8 @@ def panel_grid(layout: str):
     ``"a b e / c d f / g h i"``); returns (figure, {name: axes})."""
     import matplotlib.pyplot as plt
 
-    fig = plt.figure(figsize=(15.0, 12.5))
-    gs = fig.add_gridspec(3, 3)
+    fig = plt.figure(figsize=(PRINT_WIDTH, 7.6))
+    gs = fig.add_gridspec(3, 3, width_ratios=[1.0, 1.0, 1.2])  # room for twin axes at right
     rows = [r.split() for r in layout.split("/")]
     ax = {k: fig.add_subplot(gs[i, j]) for i, row in enumerate(rows) for j, k in enumerate(row)}
     return fig, ax
@@ -1147,25 +1144,26 @@ def example_panels(ax_w, ax_acf, data: xr.Dataset, sym: str, acf_title: str) -> 
         ax_w.plot(ep[pos], ex.weights.sel(trace=t).values[pos], lw=0.8)
     ax_w.set(
         xscale="log",
-        xlabel="epoch",
+        xlabel=f"epoch (c = {exc['c']:g}, {sym} = {exc['alpha']:g})",
         ylabel="weight",
-        title=f"c  example weights (c = {exc['c']}, {sym} = {exc['alpha']})",
+        title="c  example weights",
     )
     twin = ax_w.twinx()
     twin.plot(ep[pos], ex.test_error.values[pos], color="k", lw=1.0, alpha=0.6)
     twin.set(yscale="log", ylabel="test error (black)")
-    twin.grid(False)
+    twin.spines["right"].set_visible(True)
+    log_axis_ticks(twin.yaxis)
     for t in ex.trace.values:
         ax_acf.plot(ex.lag.values, ex.acf.sel(trace=t), lw=0.7, alpha=0.7)
     ax_acf.plot(ex.lag.values, ex.acf_mean, color="k", lw=2, label="mean over weights")
     ax_acf.set(xlabel="lag (epochs)", ylabel="autocorrelation", title=acf_title)
-    ax_acf.legend(loc="lower left", fontsize=7)
-    ins = ax_acf.inset_axes([0.58, 0.58, 0.4, 0.4])
-    ins.plot(ex.pc.sel(component=1), ex.pc.sel(component=2), lw=0.6)
+    ax_acf.legend(loc="lower left")
+    ins = ax_acf.inset_axes([0.64, 0.62, 0.35, 0.36])
+    ins.plot(ex.pc.sel(component=1), ex.pc.sel(component=2), lw=0.6, color="k")
     evr = data.attrs["example_explained_variance_ratio"]
-    ins.set_xlabel(f"PC1 ({100 * float(evr[0]):.0f}%)", fontsize=6)
-    ins.set_ylabel(f"PC2 ({100 * float(evr[1]):.0f}%)", fontsize=6)
-    ins.tick_params(labelsize=5)
+    ins.set_xlabel(f"PC1 ({100 * float(evr[0]):.0f}%)", labelpad=1)
+    ins.set_ylabel(f"PC2 ({100 * float(evr[1]):.0f}%)", labelpad=1)
+    ins.set(xticks=[], yticks=[])
 
 
 def lyapunov_panel(
@@ -1182,7 +1180,7 @@ def lyapunov_panel(
         ly.c.values,
         ly.alpha.values,
         lam.values,
-        label=r"$\lambda_1$ per epoch (mean over seeds)",
+        label=r"$\lambda_1$ per epoch (seed mean)",
         cmap="RdBu_r",
         norm=norm,
     )
@@ -1193,11 +1191,10 @@ def lyapunov_panel(
     ax.set(
         xlabel="$c$",
         ylabel=sym,
-        title=f"{letter}  largest Lyapunov exponent (beyond the paper)",
+        title=f"{letter}  Lyapunov exponent",
         xlim=(edges(ly.c.values, log=True)[0], edges(ly.c.values, log=True)[-1]),
         ylim=(float(ly.alpha.min()) - 0.05, float(ly.alpha.max()) + 0.05),
     )
-    ax.legend(loc="lower right", fontsize=7, frameon=True)
 
 
 def slice_panels(
@@ -1212,7 +1209,7 @@ def slice_panels(
     curve_alpha: float | None = None,
 ) -> None:
     """Discrete maps against the flow on a slice: final log error per α (exact period-2
-    cycles of a map boxed in red), ``second`` (``q`` or ``peak`` error) per α, and error
+    cycles of a map boxed), ``second`` (``q`` or ``peak`` error) per α, and error
     curves of one run per scheme at ``curve_alpha`` (default: where the full-batch map has
     most period-2 cycles, else the largest α)."""
     ax1, ax2, ax3 = axes
@@ -1241,7 +1238,7 @@ def slice_panels(
                 marker="s",
                 s=40,
                 facecolors="none",
-                edgecolors="r",
+                edgecolors=OKABE_ITO["vermillion"],
                 zorder=5,
                 label=None if boxed else "run in an exact period-2 cycle",
             )
@@ -1262,19 +1259,18 @@ def slice_panels(
         )
     for axx in (ax1, ax2):
         if 0 < ac < 1:
-            axx.axvline(ac, color="k", ls="--", lw=1, label="analytic boundary")
+            axx.axvline(ac, color="k", ls="--", lw=1, label="analytic boundary on the slice")
     ax1.set(
         xlabel=sym,
         ylabel=r"final $\log_{10}$(test error $+10^{-15}$)",
-        title=f"{letters[0]}  discrete maps vs flow, c = {c:.3f} (beyond the paper)",
+        title=f"{letters[0]}  maps vs flow (c = {c:.3f})",
     )
-    ax1.legend(fontsize=6)
     if second == "q":
         ax2.set(
             yscale="log",
             xlabel=sym,
             ylabel="$q$ (final window)",
-            title=f"{letters[1]}  order parameter on the slice",
+            title=f"{letters[1]}  $q$ on the slice",
         )
     else:
         ax2.set(
@@ -1282,7 +1278,6 @@ def slice_panels(
             ylabel=r"peak $\log_{10}$ test error",
             title=f"{letters[1]}  peak error on the slice",
         )
-    ax2.legend(fontsize=6)
     two = (sl.period.sel(scheme=sl.scheme.values[0]) == 2).values
     if curve_alpha is not None:
         ai = int(np.argmin(np.abs(sl.alpha.values - curve_alpha)))
@@ -1298,10 +1293,9 @@ def slice_panels(
         xscale="log",
         yscale="log",
         xlabel="epoch (flow: time / 0.1)",
-        ylabel="test error",
-        title=f"{letters[2]}  error curves, {sym} = {alpha:g} (seed {int(sl.seed.values[si])})",
+        ylabel=f"test error (seed {int(sl.seed.values[si])})",
+        title=f"{letters[2]}  error curves, {sym} = {alpha:g}",
     )
-    ax3.legend(fontsize=6)
 
 
 def claim_lyapunov(data: xr.Dataset, layer: str) -> Claim:

@@ -15,7 +15,8 @@ A figure module ``curldescent.figures.figN`` defines:
 - ``claims(data) -> list[Claim]``: the paper's statements checked against the data.
 
 :func:`run_figure` calls the three and writes ``figN.png``, ``figN.pdf``, ``figN.nc`` (the
-data) and ``figN.claims.json`` into the output folder.
+data) and ``figN.claims.json`` into the output folder; the figure's departures from print
+standards (:func:`curldescent.plotting.journal_problems`) go into the result's ``extra``.
 """
 
 from __future__ import annotations
@@ -131,7 +132,7 @@ def run_figure(
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from curldescent.plotting import use_style
+    from curldescent.plotting import journal_problems, letter_panels, use_style
     from curldescent.results import write_dataset
     from curldescent.specs import SpecError
 
@@ -143,7 +144,8 @@ def run_figure(
     t0 = time.time()
     data = mod.compute(profile, out, executor=executor)
     use_style()
-    fig = mod.plot(data)
+    fig = letter_panels(mod.plot(data))
+    print_problems = journal_problems(fig)
     files = {}
     for ext in ("png", "pdf"):
         path = out / f"{name}.{ext}"
@@ -156,5 +158,9 @@ def run_figure(
     claims_path.write_text(json.dumps(_jsonable([asdict(c) for c in found]), indent=2))
     files["claims"] = str(claims_path)
     n_runs = data.attrs.get("n_runs")
-    extra = {"n_runs": None if n_runs is None else int(n_runs), "n_diverged": n_diverged(data)}
+    extra = {
+        "n_runs": None if n_runs is None else int(n_runs),
+        "n_diverged": n_diverged(data),
+        "print_problems": print_problems,
+    }
     return FigureResult(name, profile, files, found, time.time() - t0, extra)

@@ -25,6 +25,7 @@ import xarray as xr
 from curldescent import __version__
 from curldescent.figures.base import Claim, verdict
 from curldescent.network import Params
+from curldescent.plotting import PRINT_WIDTH
 from curldescent.theory.jacobian import eigenvalues, flow_jacobian
 from curldescent.theory.toy import (
     conserved_quantity,
@@ -270,7 +271,7 @@ def plot(data: xr.Dataset):
 
     settings = json.loads(data.attrs["settings"])
     fig, (ax, axc) = plt.subplots(
-        1, 2, figsize=(9.0, 4.0), gridspec_kw={"width_ratios": [1.1, 1.0]}
+        1, 2, figsize=(PRINT_WIDTH, 3.3), gridspec_kw={"width_ratios": [1.15, 1.0]}
     )
     mesh = ax.pcolormesh(
         data.w1_grid,
@@ -322,7 +323,7 @@ def plot(data: xr.Dataset):
         aspect="equal",
         title="a  phase plane (curl flow field)",
     )
-    ax.legend(loc="upper left", fontsize=6.5, framealpha=0.8, frameon=True)
+    ax.legend(loc="upper left", framealpha=0.85, frameon=True, borderpad=0.3, handlelength=1.5)
     floor = (
         1e-24  # DOP853 with atol 1e-13 resolves s - w1 w2 to ~1e-12: below this the curve is noise
     )
@@ -340,14 +341,11 @@ def plot(data: xr.Dataset):
         ylim=(np.log10(floor) - 1, None),
     )
     axc.legend(loc="lower left")
-    ins = axc.inset_axes([0.5, 0.5, 0.45, 0.42])
+    ins = axc.inset_axes([0.62, 0.63, 0.36, 0.28])
     zoom = data.t <= settings["t_zoom"]
     for rule in ("gradient", "curl"):
         ins.plot(data.t[zoom], np.log10(data.traj_loss.sel(rule=rule)[zoom]), color=colors[rule])
-    ins.set_xlabel("time", fontsize=7)
-    ins.set_ylabel(r"$\log_{10}$ error", fontsize=7)
-    ins.tick_params(labelsize=6)
-    ins.set_title("first time units", fontsize=7)
+    ins.set_title(f"zoom: time $\\leq$ {settings['t_zoom']:g}")
     return fig
 
 

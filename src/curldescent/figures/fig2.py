@@ -23,6 +23,7 @@ import xarray as xr
 
 from curldescent import __version__
 from curldescent.figures.base import Claim, verdict
+from curldescent.plotting import PRINT_WIDTH
 from curldescent.theory.edges import boundary_curve, critical_alpha_curve, stability_map
 from curldescent.theory.finite_size import instability_fraction
 from curldescent.theory.freeprob import fold_edges
@@ -176,7 +177,7 @@ def plot(data: xr.Dataset):
     import matplotlib.pyplot as plt
     from matplotlib.colors import SymLogNorm
 
-    fig, axes = plt.subplots(2, 2, figsize=(9.0, 6.5))
+    fig, axes = plt.subplots(2, 2, figsize=(PRINT_WIDTH, 5.2))
     for row, layer in enumerate(("hidden", "readout")):
         sym = r"\alpha_h" if layer == "hidden" else r"\alpha_r"
         ax = axes[row, 0]
@@ -191,17 +192,17 @@ def plot(data: xr.Dataset):
             norm=SymLogNorm(linthresh=0.1, vmin=-lim, vmax=lim),  # keeps the sign, resolves |λ| < 1
             rasterized=True,
         )
-        fig.colorbar(mesh, ax=ax, label=r"large-$N$ max Jacobian eigenvalue $-x_-$")
+        fig.colorbar(mesh, ax=ax, label=r"large-$N$ max eigenvalue $-x_-$")
         _boundary(ax, data, layer)
         ax.set(
             xscale="log",
             xlabel="compression ratio $c = M/N$",
             ylabel=f"${sym}$",
             ylim=(0, 1),
-            title=f"{layer} flips: large-$N$ stability (blue stable)",
+            title=f"{layer} flips: large-$N$ theory (blue: stable)",
         )
         ax.set_xlim(float(data[f"c_{layer}"].min()), float(data[f"c_{layer}"].max()))
-        ax.legend(loc="upper right", fontsize=7, frameon=True, framealpha=0.8)
+        ax.legend(loc="upper right", frameon=True, framealpha=0.85)
         ax2 = axes[row, 1]
         mesh2 = ax2.pcolormesh(
             data[f"fs_c_{layer}"],

@@ -40,6 +40,7 @@ import xarray as xr
 
 from curldescent.figures import _linear_phase as lp
 from curldescent.figures.base import Claim, verdict
+from curldescent.plotting import OKABE_ITO, shared_key
 
 LAYER = "hidden"
 CAPTION = (
@@ -50,7 +51,7 @@ CAPTION = (
     "dynamics in the unstable regime (c = 0.8, alpha_h = 0.6). d) Weight autocorrelations; inset: trajectory on its "
     "first two principal components. Beyond the paper: e) largest Lyapunov exponent of the learning map of (a); "
     "f-h) discrete maps (full batch lr 0.1; batch 10) against the continuous-time flow from the start of (b) on the "
-    "slice c = 62/157 (red squares: runs in exact period-2 cycles)."
+    "slice c = 62/157 (vermillion squares: runs in exact period-2 cycles)."
 )
 PAPER_COMPUTE = "4 hours on 500 CPUs (local cluster), i.e. about 2,000 CPU-hours"
 PROFILES = {
@@ -410,12 +411,11 @@ def plot(data: xr.Dataset):
         ylabel=r"flipped fraction $\alpha_h$",
         ylim=(float(a.alpha.min()) - 0.05, float(a.alpha.max()) + 0.05),
         xlim=(lp.edges(a.c.values, log=True)[0], lp.edges(a.c.values, log=True)[-1]),
-        title=f"a  final test error (mean of {a.sizes['seed']} seeds)",
+        title=f"a  final test error ({a.sizes['seed']} seeds)",
     )
-    ax["a"].legend(loc="lower right", fontsize=7, frameon=True)
     zoom = a.c.values <= 0.7 + 1e-9
     if zoom.sum() >= 2:
-        ins = ax["a"].inset_axes([0.56, 0.5, 0.42, 0.46])
+        ins = ax["a"].inset_axes([0.55, 0.47, 0.42, 0.42])
         lp.heatmap(
             fig,
             ins,
@@ -432,16 +432,17 @@ def plot(data: xr.Dataset):
             lp.edges(a.c.values[zoom], log=True)[0], lp.edges(a.c.values[zoom], log=True)[-1]
         )
         ins.set_ylim(float(a.alpha.min()) - 0.05, float(a.alpha.max()) + 0.05)
-        ins.set_xticks([0.1, 0.2, 0.4], ["0.1", "0.2", "0.4"])
-        ins.set_title(r"$c\in[0.1, 0.7]$", fontsize=7)
-        ins.tick_params(labelsize=6)
-        ins.grid(False)
+        ins.set_xticks([0.1, 0.5], ["0.1", "0.5"])
+        ins.set_yticks([0, 0.5, 1], ["0", "0.5", "1"])
+        ins.tick_params(pad=1)
+        ins.set_title(r"$c\in[0.1, 0.7]$", pad=2)
 
     # (b) q
     ba = lp.panel(data, "ba")
     bc = lp.panel(data, "bc")
     floor = 1e-17
-    for _k, c in enumerate(ba.c.values):
+    lines = []
+    for c in ba.c.values:
         q = ba.q.sel(c=c).clip(min=floor)
         line = ax["b1"].errorbar(
             ba.alpha.values,
@@ -452,6 +453,7 @@ def plot(data: xr.Dataset):
             capsize=2,
             label=f"c = {c:.3f}",
         )
+        lines.append(line)
         ac = lp.alpha_crit(LAYER, float(c))
         if 0 < ac < 1:
             ax["b1"].axvline(ac, ls="--", color=line[0].get_color(), lw=1)
@@ -469,7 +471,7 @@ def plot(data: xr.Dataset):
                     marker="s",
                     s=30,
                     facecolors="none",
-                    edgecolors="r",
+                    edgecolors=OKABE_ITO["vermillion"],
                     zorder=5,
                     label=None if boxed else "run in an exact period-2 cycle",
                 )
@@ -478,9 +480,9 @@ def plot(data: xr.Dataset):
         yscale="log",
         xlabel=r"$\alpha_h$",
         ylabel="order parameter $q$",
-        title="b  q against $\\alpha_h$ (full batch)",
+        title="b  $q$ against $\\alpha_h$ (full batch)",
     )
-    ax["b1"].legend(fontsize=7)
+    ax["b1"].legend(handles=lines)
     for alpha in bc.alpha.values:
         q = bc.q.sel(alpha=alpha).clip(min=floor)
         line = ax["b2"].errorbar(
@@ -493,13 +495,12 @@ def plot(data: xr.Dataset):
             label=rf"$\alpha_h$ = {alpha:g}",
         )
         ax["b2"].axvline(lp.c_crit(float(alpha)), ls="--", color=line[0].get_color(), lw=1)
-    ax["b2"].set(xscale="log", yscale="log", xlabel="$c$", ylabel="$q$", title="q against $c$")
-    ax["b2"].legend(fontsize=7)
+    ax["b2"].set(xscale="log", yscale="log", xlabel="$c$", ylabel="$q$", title="b  $q$ against $c$")
+    lp.log_c_axis(ax["b2"])
+    ax["b2"].legend()
 
     # (c, d) example
-    lp.example_panels(
-        ax["c"], ax["d"], data, r"$\alpha_h$", "d  weight autocorrelations (last segment)"
-    )
+    lp.example_panels(ax["c"], ax["d"], data, r"$\alpha_h$", "d  weight autocorrelations")
 
     # (e) Lyapunov map
     lp.lyapunov_panel(fig, ax["e"], lp.panel(data, "ly"), bnd, LAYER, r"$\alpha_h$", "e")
@@ -508,6 +509,7 @@ def plot(data: xr.Dataset):
     lp.slice_panels(
         (ax["f"], ax["g"], ax["h"]), lp.panel(data, "sl"), data.attrs, LAYER, r"$\alpha_h$"
     )
+    shared_key(fig)
     return fig
 
 

@@ -35,6 +35,7 @@ import xarray as xr
 
 from curldescent.figures import _linear_phase as lp
 from curldescent.figures.base import Claim, verdict
+from curldescent.plotting import OKABE_ITO, shared_key
 
 LAYER = "readout"
 CAPTION = (
@@ -242,7 +243,10 @@ def compute(profile: str, out: Path, executor: Any = None) -> xr.Dataset:
 
 def plot(data: xr.Dataset):
     """Panels a–i (see the module docstring); reads ``data`` only."""
-    fig, ax = lp.panel_grid("a b e / c d f / g h i")
+    from matplotlib.patheffects import withStroke
+    from matplotlib.ticker import NullLocator
+
+    fig, ax = lp.panel_grid("a b c / d e f / g h i")
     bnd = lp.panel(data, "bd")
     sym = r"$\alpha_r$"
 
@@ -268,16 +272,16 @@ def plot(data: xr.Dataset):
         b.c.values,
         b.alpha.values,
         P.values,
-        label=r"peak $\log_{10}$ test error (max over seeds)",
+        label=r"peak $\log_{10}$ test error (seed max)",
         cmap="magma",
         vmin=-15,
         vmax=max(0.0, float(np.nanmax(P))),
     )
     for k, (d, title) in {
-        "a": (a, f"a  final test error (mean of {a.sizes['seed']} seeds)"),
-        "b": (b, f"b  peak error from 1e-15 off the manifold ({b.sizes['seed']} seeds)"),
+        "a": (a, f"a  final test error ({a.sizes['seed']} seeds)"),
+        "b": (b, f"b  peak error ({b.sizes['seed']} seeds)"),
     }.items():
-        lp.draw_boundary(ax[k], bnd, LAYER, color="w" if k == "b" else "k")
+        lp.draw_boundary(ax[k], bnd, LAYER, color=OKABE_ITO["sky"] if k == "b" else "k")
         lp.mark_diverged(ax[k], d.c.values, d.alpha.values, d.diverged.values)
         ax[k].set(
             xlabel="compression ratio $c=M/N$",
@@ -286,36 +290,47 @@ def plot(data: xr.Dataset):
             xlim=(lp.edges(d.c.values, log=True)[0], lp.edges(d.c.values, log=True)[-1]),
             ylim=(float(d.alpha.min()) - 0.05, float(d.alpha.max()) + 0.05),
         )
-        ax[k].legend(loc="upper right", fontsize=7, frameon=True)
 
     ex = lp.panel(data, "ex")
     exc = json.loads(data.attrs["example"])
     ep = ex.epoch.values
     pos = ep > 0
-    ins = ax["b"].inset_axes([0.1, 0.52, 0.42, 0.34])
-    ins.plot(ep[pos], ex.test_error.values[pos], color="tab:blue", lw=1)
+    ins = ax["b"].inset_axes([0.2, 0.5, 0.45, 0.32])
+    err = ex.test_error.values[pos]
+    ins.plot(ep[pos], err, color="k", lw=1)
     ins.set(xscale="log", yscale="log")
-    ins.set_title(f"test error vs epoch, c = {exc['c']}, " + sym + f" = {exc['alpha']}", fontsize=6)
-    ins.tick_params(labelsize=5)
+    decades = np.log10([ep[pos].max(), np.nanmin(err), np.nanmax(err)])
+    ins.set_xticks([1.0, 10 ** np.floor(decades[0])])  # two ticks: the inset is small
+    ins.set_yticks(sorted({10 ** np.ceil(decades[1]), 10 ** np.floor(decades[2])}))
+    ins.xaxis.set_minor_locator(NullLocator())
+    ins.yaxis.set_minor_locator(NullLocator())
+    ins.tick_params(pad=1)
+    ins.xaxis.labelpad = ins.yaxis.labelpad = 0
+    ins.set_title(f"c = {exc['c']}, " + sym + f" = {exc['alpha']}", pad=2)
     ins.set_facecolor("white")
-    ins.grid(False)
+    halo = [withStroke(linewidth=2.5, foreground="w")]  # readable on the dark cells too
+    texts = [ins.title]
+    for axis in (ins.xaxis, ins.yaxis):
+        texts += [tick.label1 for tick in axis.get_major_ticks()]  # later ticks copy these
+    for t in texts:
+        t.set_path_effects(halo)
 
-    lp.example_panels(ax["c"], ax["d"], data, sym, "d  weight autocorrelations (whole run)")
+    lp.example_panels(ax["c"], ax["d"], data, sym, "d  weight autocorrelations")
 
     lp.lyapunov_panel(fig, ax["e"], lp.panel(data, "ly"), bnd, LAYER, sym, "e")
 
     low = (a.final_test_error < lp.HIGH_ERROR).mean("seed")
     for c in a.c.values:
-        line = ax["f"].plot(a.alpha.values, low.sel(c=c), marker="o", ms=3, label=f"c = {c:.3g}")
+        line = ax["f"].plot(a.alpha.values, low.sel(c=c), marker="o", ms=3, label=f"{c:.3g}")
         ac = lp.alpha_crit(LAYER, float(c))
         ax["f"].axvline(ac, color=line[0].get_color(), ls="--", lw=0.8)
     ax["f"].set(
         xlabel=sym,
-        ylabel=f"fraction of runs with test error < {lp.HIGH_ERROR:g}",
+        ylabel=f"fraction with error < {lp.HIGH_ERROR:g}",
         ylim=(-0.05, 1.05),
-        title="f  low final error in (a); dashed: boundaries",
+        title="f  runs with low error",
     )
-    ax["f"].legend(fontsize=6)
+    ax["f"].legend(title="c", loc="lower left", frameon=True, framealpha=0.9)
 
     lp.slice_panels(
         (ax["g"], ax["h"], ax["i"]),
@@ -327,6 +342,7 @@ def plot(data: xr.Dataset):
         letters="ghi",
         curve_alpha=0.6,
     )
+    shared_key(fig)
     return fig
 
 

@@ -6,6 +6,7 @@ authors' output convention (:math:`\hat y = \tanh(W_2\tanh(W_1x))`, readout erro
 Curl descent flips the plasticity sign of one readout neuron (the first hidden unit's
 readout weight), one of the model's 1010 trainable weights.
 
+- **a** the network (schematic; the rule-flipped readout weight highlighted);
 - **b** test error against epochs, mean ± SEM over seeds (N_train = 2000, init scale 2);
   inset: the activation function;
 - **c–f** convergence speed = the first checkpoint epoch with test error < 10⁻³
@@ -30,6 +31,7 @@ Convergence runs stop as soon as every run of their batch has crossed the thresh
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import json
 import math
 from pathlib import Path
@@ -41,6 +43,7 @@ import xarray as xr
 from curldescent.analysis.convergence import convergence_epoch, paired_comparison
 from curldescent.figures._convergence import THRESHOLD, as_simulated, run_cached
 from curldescent.figures.base import Claim, verdict
+from curldescent.plotting import OKABE_ITO, PRINT_WIDTH
 from curldescent.presets import preset_spec
 from curldescent.specs import RunSpec
 
@@ -156,7 +159,7 @@ PANEL_LABELS = {
     "teacher_scale": ("teacher init scale", False),
     "n_flip": ("flipped readout neurons", False),
 }
-COLORS = {"gradient": "#3b1f6e", "curl": "#b48ad6", "feedback_alignment": "#27ae60"}
+COLORS = {"gradient": "#3b1f6e", "curl": "#b48ad6", "feedback_alignment": OKABE_ITO["orange"]}
 LABELS = {
     "gradient": "gradient descent",
     "curl": "curl descent",
@@ -177,6 +180,7 @@ class Setup:
 
 
 PANEL_TITLES = {
+    "a": "a  network",
     "b": "b  test error (mean ± SEM)",
     "c": "c  vs training-set size",
     "d": "d  vs student init scale",
@@ -491,6 +495,45 @@ def _sem_band(ax, x, y, color, label):
     ax.fill_between(x, np.maximum(m - sem, 1e-300), m + sem, color=color, alpha=0.25, lw=0)
 
 
+def plot_schematic(ax, data: xr.Dataset, title: str) -> None:
+    """The network: M inputs, N hidden units, one output; the rule-flipped readout weight
+    in the curl colour."""
+    net = json.loads(data.attrs["base_spec"])["network"]
+    layers = {0.0: np.linspace(-1, 1, 6), 1.0: np.linspace(-0.6, 0.6, 4), 2.0: np.zeros(1)}
+    for (x0, y0s), (x1, y1s) in itertools.pairwise(layers.items()):
+        for y0 in y0s:
+            for y1 in y1s:
+                ax.plot([x0, x1], [y0, y1], color="0.75", lw=0.5, zorder=1)
+    for i, y in enumerate(layers[1.0]):
+        flipped = i == 0
+        ax.plot(
+            [1.0, 2.0],
+            [y, 0.0],
+            color=COLORS["curl"] if flipped else COLORS["gradient"],
+            lw=2.2 if flipped else 1.0,
+            zorder=2,
+        )
+    for x, ys in layers.items():
+        ax.scatter(np.full(len(ys), x), ys, s=60, color="w", edgecolors="k", lw=0.8, zorder=3)
+    ax.annotate(
+        "flipped\nreadout\nweight",
+        (1.5, 0.3 * layers[1.0][0]),
+        xytext=(1.55, -1.25),
+        ha="center",
+        va="center",
+        color=COLORS["curl"],
+        arrowprops={"arrowstyle": "-", "color": COLORS["curl"], "lw": 0.8},
+    )
+    for x, text in (
+        (0.0, f"input\nM = {net['M']}"),
+        (1.0, f"hidden\nN = {net['N']}"),
+        (2.0, f"output\n{data.attrs['activation']}"),
+    ):
+        ax.text(x, 1.25, text, ha="center", va="bottom")
+    ax.set(xlim=(-0.3, 2.3), ylim=(-1.6, 1.8), title=title)
+    ax.axis("off")
+
+
 def plot_curves(ax, data: xr.Dataset, activation: str, title: str) -> None:
     ep = data.epoch_b.values
     x = np.maximum(ep, 1)
@@ -505,12 +548,13 @@ def plot_curves(ax, data: xr.Dataset, activation: str, title: str) -> None:
         label=f"threshold {data.attrs['threshold']:g}",
     )
     ax.set(xscale="log", yscale="log", xlabel="epoch", ylabel="test error", title=title)
-    ins = ax.inset_axes([0.68, 0.66, 0.28, 0.28])
+    ins = ax.inset_axes([0.7, 0.68, 0.27, 0.27])
     u = np.linspace(-3, 3, 101)
+    ins.axhline(0, color="0.6", lw=0.5)
+    ins.axvline(0, color="0.6", lw=0.5)
     ins.plot(u, np.tanh(u) if activation == "tanh" else np.maximum(u, 0), color="k", lw=1)
-    ins.set_title(activation, fontsize=7)
-    ins.tick_params(labelsize=5)
-    ins.grid(False)
+    ins.set(xticks=[], yticks=[])
+    ins.set_title(activation, pad=2)
 
 
 def _log_errorbar(ax, x, mean, sem, **kw) -> None:
@@ -522,55 +566,63 @@ def _log_errorbar(ax, x, mean, sem, **kw) -> None:
     ax.errorbar(x, shown, yerr=[np.maximum(lower, 0.0), sem], **kw)
 
 
+def _dodge(ax, points: float):
+    """Data coordinates shifted ``points`` to the right (side-by-side rules at one x)."""
+    from matplotlib.transforms import ScaledTranslation
+
+    return ax.transData + ScaledTranslation(points / 72, 0, ax.figure.dpi_scale_trans)
+
+
 def _draw_runs(ax, x: float, c: np.ndarray, cen: np.ndarray, cap: float, color: str, dx: float):
-    """The runs at one x: faint dots at the converged runs' epochs (epoch 0 drawn at 1) and,
-    if any run is censored, an open triangle above the cap labelled with their count (``dx``
-    points to the right)."""
-    ax.scatter(
-        np.full((~cen).sum(), x), np.maximum(c[~cen], 1.0), color=color, s=6, alpha=0.35, lw=0
-    )
+    """The runs at one x, drawn ``dx`` points to the right of it: faint dots at the
+    converged runs' epochs (epoch 0 drawn at 1) and, if any run is censored, an open
+    triangle above the cap with their count above it."""
+    shift = _dodge(ax, dx)
+    if (~cen).any():  # (an empty scatter off the data transform breaks the layout)
+        ax.scatter(
+            np.full((~cen).sum(), x),
+            np.maximum(c[~cen], 1.0),
+            color=color,
+            s=6,
+            alpha=0.35,
+            lw=0,
+            transform=shift,
+        )
     if cen.any():
-        ax.scatter([x], [cap * 1.35], marker="^", facecolors="none", edgecolors=color, s=28)
+        ax.scatter(
+            [x], [cap * 1.4], marker="^", facecolors="none", edgecolors=color, s=22, transform=shift
+        )
         ax.annotate(
             str(int(cen.sum())),
-            (x, cap * 1.35),
+            (x, cap * 1.4),
+            xycoords=shift,
             textcoords="offset points",
-            xytext=(dx, -2),
-            fontsize=6,
+            xytext=(0, 4),
+            ha="center",
+            va="bottom",
             color=color,
         )
 
 
-def _foot_note(ax, x: float, text: str, fontsize: float) -> None:
-    """``text`` (p-values) centred at ``x`` at the foot of the axes."""
-    ax.annotate(
-        text,
-        (x, 0.0),
-        xycoords=("data", "axes fraction"),
-        xytext=(0, 2),
-        textcoords="offset points",
-        ha="center",
-        va="bottom",
-        fontsize=fontsize,
-        color="0.25",
-    )
+def _top_cap(ax, cap: float, bottom: float) -> None:
+    """Log y limits from ``bottom`` to room above the cap for the censored triangles and
+    their counts."""
+    ax.set_yscale("log")
+    ax.set_ylim(bottom, cap * 5)
 
 
 def plot_convergence(ax, data: xr.Dataset, p: str, title: str) -> None:
     """Convergence epoch against the panel's x: mean ± SEM of converged runs, faint dots per
-    run, open triangles at the cap for censored runs, p-values above/below."""
+    run, open triangles above the cap for censored runs; p-values under each x tick."""
     conv = data[f"conv_{p}"]
     dim = conv.dims[0]
     xs = data[dim].values.astype(float)
     label, logx = PANEL_LABELS[dim]
     cap = float(data[f"epochs_{p}"])
     n_x = len(xs)
-    span = (np.log10(xs[-1] / xs[0]) if logx else (xs[-1] - xs[0])) if n_x > 1 else 1.0
-    offs = {"gradient": -0.012 * span, "curl": 0.012 * span}
-    for r in RULES:
+    for r, dx in zip(RULES, (-7.5, 7.5), strict=True):
         c = conv.sel(rule=r).values
         cen = data[f"censored_{p}"].sel(rule=r).values
-        xo = xs * 10 ** offs[r] if logx else xs + offs[r]
         n_conv = np.sum(~cen, axis=1)
         mean = np.array([np.nanmean(c[i]) if n_conv[i] else np.nan for i in range(n_x)])
         sem = np.array(
@@ -580,32 +632,44 @@ def plot_convergence(ax, data: xr.Dataset, p: str, title: str) -> None:
             ]
         )
         _log_errorbar(
-            ax, xo, mean, sem, color=COLORS[r], marker="o", ms=4, capsize=2, label=LABELS[r]
+            ax,
+            xs,
+            mean,
+            sem,
+            color=COLORS[r],
+            marker="o",
+            ms=4,
+            capsize=2,
+            label=LABELS[r],
+            transform=_dodge(ax, dx),
         )
         for i in range(n_x):
-            _draw_runs(ax, xo[i], c[i], cen[i], cap, COLORS[r], 4 if r == "curl" else -8)
+            _draw_runs(ax, xs[i], c[i], cen[i], cap, COLORS[r], dx)
     ax.axhline(cap, color="0.6", ls="--", lw=0.8)
     pt = data[f"stat_{p}_p_ttest"].values
     ps = data[f"stat_{p}_p_sign"].values
-    for i in range(n_x):
-        _foot_note(ax, xs[i], f"t: {_fmt_p(pt[i])}\nsign: {_fmt_p(ps[i])}", 5.5)
-    ax.set_yscale("log")
     lo = np.nanmin(np.maximum(conv.values, 1.0)) if np.isfinite(conv.values).any() else cap / 10
-    ax.set_ylim(max(lo / 4, 0.5), cap * 2.6)
+    _top_cap(ax, cap, max(lo / 3, 0.5))
     if np.nanmin(conv.values, initial=np.inf) == 0:
         ax.text(
             0.5,
-            0.8,
-            "epoch 0 (below threshold at the start) drawn at 1",
+            0.03,
+            "epoch 0 drawn at 1",
             transform=ax.transAxes,
             ha="center",
-            fontsize=5.5,
             color="0.4",
         )
     if logx:
         ax.set_xscale("log")
+    if n_x > 1:
+        pad = 0.25 * (np.log10(xs[-1] / xs[0]) if logx else xs[-1] - xs[0])
+    else:
+        pad = 0.3 if logx else 0.5
+    ax.set_xlim((xs[0] / 10**pad, xs[-1] * 10**pad) if logx else (xs[0] - pad, xs[-1] + pad))
     ax.set_xticks(xs)
-    ax.set_xticklabels([f"{v:g}" for v in xs], fontsize=7)
+    ax.set_xticklabels(
+        [f"{v:g}\nt: {_fmt_p(pt[i])}\nsign: {_fmt_p(ps[i])}" for i, v in enumerate(xs)]
+    )
     ax.minorticks_off() if logx else None
     ax.set(
         xlabel=label, ylabel="epochs to test error < " + f"{data.attrs['threshold']:g}", title=title
@@ -616,7 +680,7 @@ def plot_beyond(ax, data: xr.Dataset, title: str) -> None:
     variants = list(data.variant.values)
     arms = list(data.arm.values)
     cap = float(data.epochs_g)
-    width = 0.8 / len(arms)
+    width = 0.6 / len(arms)
     for j, a in enumerate(arms):
         for i, v in enumerate(variants):
             c = data.conv_g.sel(variant=v, arm=a).values
@@ -637,56 +701,32 @@ def plot_beyond(ax, data: xr.Dataset, title: str) -> None:
                     capsize=2,
                     label=LABELS[a] if i == 0 else None,
                 )
-            _draw_runs(ax, x, c, cen, cap, COLORS[a], 3)
+            _draw_runs(ax, x, c, cen, cap, COLORS[a], 0.0)
     ax.axhline(cap, color="0.6", ls="--", lw=0.8)
-    for i, v in enumerate(variants):
-        lines = []
+    ticks = []
+    for v in variants:
+        lines = [VARIANT_LABELS[v]]
         for o in data.versus.values:
             pt = float(data.stat_g_p_ttest.sel(variant=v, versus=o))
             ps = float(data.stat_g_p_sign.sel(variant=v, versus=o))
             short = "curl" if o == "curl" else "FA"
-            lines.append(f"{short}-GD t:{_fmt_p(pt)} s:{_fmt_p(ps)}")
-        _foot_note(ax, i, "\n".join(lines), 5.2)
-    ax.set_xticks(range(len(variants)))
-    ax.set_xticklabels([VARIANT_LABELS[v] for v in variants], fontsize=6.5)
-    ax.set_yscale("log")
+            lines.append(f"{short}: t {_fmt_p(pt)}, sign {_fmt_p(ps)}")
+        ticks.append("\n".join(lines))
+    ax.set_xticks(range(len(variants)), ticks)
+    ax.set_xlim(-0.6, len(variants) - 0.4)
     lo = np.nanmin(data.conv_g.values) if np.isfinite(data.conv_g.values).any() else cap / 10
-    ax.set_ylim(max(lo / 6, 0.5), cap * 2.6)
+    _top_cap(ax, cap, max(lo / 4, 0.5))
     ax.set(ylabel=f"epochs to test error < {data.attrs['threshold']:g}", title=title)
 
 
-def plot_setup(data: xr.Dataset, setup: Setup):
-    import matplotlib.pyplot as plt
-
-    names = ["b", *setup.panels] + (["g"] if setup.beyond and "conv_g" in data else [])
-    ncol = 3 if len(names) > 4 else 2
-    nrow = math.ceil(len(names) / ncol)
-    fig, axes = plt.subplots(nrow, ncol, figsize=(4.6 * ncol, 3.9 * nrow), squeeze=False)
-    flat = axes.ravel()
-    for ax, name in zip(flat, names, strict=False):
-        if name == "b":
-            plot_curves(ax, data, data.attrs["activation"], setup.titles["b"])
-        elif name == "g":
-            plot_beyond(ax, data, setup.titles["g"])
-        else:
-            plot_convergence(ax, data, name, setup.titles[name])
-    for ax in flat[len(names) :]:
-        ax.set_visible(False)
+def _legend(ax, data: xr.Dataset, arms: list[str], curves: str) -> None:
+    """The figure's key, drawn in the free grid cell ``ax``."""
     from matplotlib.lines import Line2D
 
-    arms = list(data.arm.values) if "g" in names else list(RULES)
-    handles = [
-        Line2D(
-            [],
-            [],
-            color=COLORS[a],
-            marker="o",
-            ms=4,
-            label=f"{LABELS[a]} (mean ± SEM of converged runs; dots: runs)",
-        )
-        for a in arms
-    ]
+    handles = [Line2D([], [], color=COLORS[a], marker="o", ms=4, label=LABELS[a]) for a in arms]
     handles += [
+        Line2D([], [], color="0.3", marker="o", ms=4, label="mean ± SEM of converged runs"),
+        Line2D([], [], ls="none", marker="o", ms=3, color="0.3", alpha=0.4, label="single runs"),
         Line2D(
             [],
             [],
@@ -694,8 +734,8 @@ def plot_setup(data: xr.Dataset, setup: Setup):
             marker="^",
             mfc="none",
             mec="0.3",
-            ms=6,
-            label="censored runs (count): never below the threshold",
+            ms=5,
+            label="censored runs (count):\nnever below the threshold",
         ),
         Line2D([], [], color="0.6", ls="--", lw=0.8, label="run length (censoring cap)"),
         Line2D(
@@ -704,20 +744,49 @@ def plot_setup(data: xr.Dataset, setup: Setup):
             color="0.5",
             ls=":",
             lw=1,
-            label=f"threshold {data.attrs['threshold']:g} (panel {setup.titles['b'][0]})",
+            label=f"threshold {data.attrs['threshold']:g} (panel {curves})",
         ),
+        Line2D([], [], ls="none", label="p vs GD: paired t-test (t),\nsign test (sign)"),
     ]
-    fig.legend(handles=handles, loc="outside lower center", ncol=3, fontsize=7.5, frameon=False)
+    ax.legend(handles=handles, loc="center left", handlelength=1.8, borderaxespad=0)
+    ax.axis("off")
+
+
+def plot_setup(data: xr.Dataset, setup: Setup):
+    """The panels in reading order on a grid of 2 or 3 columns; the last panel takes the
+    rest of its row but one cell, which holds the key."""
+    import matplotlib.pyplot as plt
+
+    names = (["a"] if "a" in setup.titles else []) + ["b", *setup.panels]
+    names += ["g"] if setup.beyond and "conv_g" in data else []
+    ncol = 3 if len(names) > 4 else 2
+    nrow = math.ceil((len(names) + 1) / ncol)
+    fig = plt.figure(figsize=(PRINT_WIDTH, 2.65 * nrow))
+    grid = fig.add_gridspec(nrow, ncol)
+    for k, name in enumerate(names):
+        row, col = divmod(k, ncol)
+        last = k == len(names) - 1
+        end = (ncol - 1 if row == nrow - 1 else ncol) if last else col + 1
+        ax = fig.add_subplot(grid[row, col:end])
+        if name == "a":
+            plot_schematic(ax, data, setup.titles["a"])
+        elif name == "b":
+            plot_curves(ax, data, data.attrs["activation"], setup.titles["b"])
+        elif name == "g":
+            plot_beyond(ax, data, setup.titles["g"])
+        else:
+            plot_convergence(ax, data, name, setup.titles[name])
+    arms = list(data.arm.values) if "g" in names else list(RULES)
+    _legend(fig.add_subplot(grid[nrow - 1, ncol - 1]), data, arms, setup.titles["b"][0])
     fig.suptitle(
         f"{data.attrs['figure']} ({data.attrs['activation']}, profile {data.attrs['profile']}): "
-        "curl descent (1 flipped readout neuron) vs gradient descent",
-        fontsize=10,
+        "curl descent (1 flipped readout neuron) vs gradient descent"
     )
     return fig
 
 
 def plot(data: xr.Dataset):
-    """Panels b-f (and g, beyond the paper) from the stored data."""
+    """Panels a (schematic), b-f (and g, beyond the paper) from the stored data."""
     return plot_setup(data, SETUP)
 
 

@@ -30,6 +30,7 @@ import xarray as xr
 
 from curldescent.figures import _linear_phase as lp
 from curldescent.figures.base import Claim, verdict
+from curldescent.plotting import PRINT_WIDTH, shared_key
 from curldescent.presets import preset_spec
 from curldescent.specs import RunSpec
 
@@ -270,14 +271,15 @@ def phase_panel(
     title: str,
     label: str,
     line: dict[str, Any],
-    legend: str,
+    legend: str | None,
     marks: tuple | None = None,
     **heat: Any,
 ) -> None:
     """One tanh phase-diagram panel: ``p[var]`` over (c, alpha) (``heat``: more
     :func:`~curldescent.figures._linear_phase.heatmap` options), the linear boundary
     (``line``: its style), the simulated tanh boundary ``marks = (c, alpha, {"xerr" or
-    "yerr": bars})`` as white markers where finite, axes and legend."""
+    "yerr": bars})`` as white markers where finite, axes and legend (at ``legend``; none if
+    None)."""
     lp.heatmap(
         fig,
         ax,
@@ -310,7 +312,8 @@ def phase_panel(
         ylabel=rf"flipped fraction $\alpha_{layer[0]}$",
         title=title,
     )
-    ax.legend(loc=legend, fontsize=7, frameon=True, framealpha=0.8)
+    if legend is not None:
+        ax.legend(loc=legend, frameon=True, framealpha=0.85)
 
 
 def phase_figure(data: xr.Dataset, details: str):
@@ -319,12 +322,11 @@ def phase_figure(data: xr.Dataset, details: str):
     linear boundary."""
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4.3))
+    fig, axes = plt.subplots(1, 2, figsize=(PRINT_WIDTH, 3.0))
     s = json.loads(data.attrs["settings"])
     fig.suptitle(
         f"{data.attrs['figure']} ({data.attrs['profile']}): tanh, M + N = {s['total']}, "
-        + details.format(**s),
-        fontsize=10,
+        + details.format(**s)
     )
     return fig, axes, lp.panel(data, "bd")
 
@@ -348,11 +350,12 @@ def plot(data: xr.Dataset):
             title=title,
             label=r"mean $\log_{10}$(test error $+10^{-15}$)",
             line={"label": r"linear theory $c_{crit}(\alpha_h)$"},
-            legend="lower left",
+            legend=None,
             marks=(c, p.alpha.values, {"xerr": np.stack([c - c / 10**sd, c * 10**sd - c])}),
             vmin=vmin,
             vmax=vmax,
         )
+    shared_key(fig, ncol=2)
     return fig
 
 

@@ -27,6 +27,7 @@ import xarray as xr
 from curldescent.analysis import mean_autocorrelation, order_parameter, principal_components
 from curldescent.analysis.autocorrelation import autocorrelation
 from curldescent.figures.base import Claim, verdict
+from curldescent.plotting import PRINT_WIDTH
 from curldescent.presets import preset_spec, sizes_for_c
 from curldescent.specs import RunSpec
 
@@ -254,7 +255,7 @@ def plot_acf(ax, data: xr.Dataset, label: str, title: str) -> None:
     ax.plot(lag, data[f"{label}_acf_mean"].values, color="k", lw=2, label="mean over all weights")
     ax.axhline(0, color="0.5", lw=0.8)
     ax.set(xlabel="lag (epochs)", ylabel="autocorrelation", title=title, ylim=(-1.05, 1.05))
-    ax.legend(loc="upper right", fontsize=7)
+    ax.legend(loc="upper right")
 
 
 def plot_pca(ax, data: xr.Dataset, label: str, title: str) -> None:
@@ -278,7 +279,7 @@ def plot_errors(
     for label, text in labels.items():
         ax.plot(ep, data[f"{label}_{kind}_error"].values, color=colors[label], label=text)
     ax.set(xscale="log", yscale="log", xlabel="epoch", ylabel=f"{kind} error", title=title)
-    ax.legend(fontsize=7)
+    ax.legend()
 
 
 # --------------------------------------------------------------------------- figure 7
@@ -303,22 +304,21 @@ def compute(profile: str, out: Path, executor: Any = None) -> xr.Dataset:
 def plot(data: xr.Dataset):
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(2, 2, figsize=(10, 7.5))
+    fig, axes = plt.subplots(2, 2, figsize=(PRINT_WIDTH, 5.2))
     a, b, c, d = axes.ravel()
     plot_weights(
         a,
         data,
         "curl",
         window_only=True,
-        title=f"a  curl descent weights (last {data.attrs['window']} epochs)",
+        title=f"a  curl weights (last {data.attrs['window']} epochs)",
     )
     plot_acf(b, data, "curl", "b  weight autocorrelations (curl)")
-    plot_pca(c, data, "curl", "c  PCA of the weight trajectory (curl)")
+    plot_pca(c, data, "curl", "c  weight trajectory, PCA (curl)")
     plot_errors(d, data, LABELS, COLORS, "test", "d  test error")
     fig.suptitle(
         f"fig7 ({data.attrs['profile']}): tanh, M = {data.attrs['M']}, N = {data.attrs['N']} (c = {data.attrs['c']}), "
-        f"alpha_h = {data.attrs['alpha_h']}; q(curl) = {float(data.curl_q):.3g}, q(GD) = {float(data.gradient_q):.2g}",
-        fontsize=10,
+        f"alpha_h = {data.attrs['alpha_h']}; q(curl) = {float(data.curl_q):.3g}, q(GD) = {float(data.gradient_q):.2g}"
     )
     return fig
 

@@ -41,6 +41,7 @@ from curldescent.figures.fig6 import (
     register,
     seed_reduce,
 )
+from curldescent.plotting import OKABE_ITO
 from curldescent.presets import preset_spec
 from curldescent.specs import RunSpec
 
@@ -253,7 +254,7 @@ def plot(data: xr.Dataset):
             r"max over seeds of peak $\log_{10}$ error",
             "b  peak error (start 1e-15 off the manifold)",
             "magma",
-            "c",
+            OKABE_ITO["sky"],
             marks,
         ),
     ):

@@ -34,6 +34,7 @@ from curldescent.figures.fig7 import (
     plot_weights,
     pooled,
 )
+from curldescent.plotting import PRINT_WIDTH
 
 CAPTION = (
     "Readout-layer curl terms in tanh networks result in low error even when the solution manifold is unstable. "
@@ -55,8 +56,8 @@ PROFILES = {
 }
 C, ALPHA_R, PERTURBATION = 1.0, 0.6, 1e-15
 LABELS = {
-    "curl": "curl descent (start: manifold + 1e-15)",
-    "gradient": "gradient descent (random start)",
+    "curl": "curl (manifold + 1e-15)",
+    "gradient": "GD (random start)",
 }
 
 
@@ -98,7 +99,7 @@ def plot(data: xr.Dataset):
     import matplotlib.pyplot as plt
     from matplotlib.colors import LogNorm
 
-    fig, axes = plt.subplots(2, 3, figsize=(13, 7.5))
+    fig, axes = plt.subplots(2, 3, figsize=(PRINT_WIDTH, 4.8))
     a, b, c, d, e, f = axes.ravel()
     plot_errors(a, data, LABELS, COLORS, "train", "a  train error")
     plot_errors(b, data, LABELS, COLORS, "test", "b  test error")
@@ -107,24 +108,25 @@ def plot(data: xr.Dataset):
     sc = c.scatter(pc[:, 0], pc[:, 1], c=ep, norm=LogNorm(), s=6, cmap="viridis")
     c.plot(pc[:, 0], pc[:, 1], color="0.6", lw=0.4)
     c.plot(pc[0, 0], pc[0, 1], "k*", ms=9, label="start (manifold + 1e-15)")
-    c.legend(fontsize=7)
+    c.legend(loc="lower right")
     fig.colorbar(sc, ax=c, label="epoch")
     r = data.curl_pc_run_ratio.values
     c.set(
         xlabel=f"PC 1 ({100 * r[0]:.0f}% var.)",
         ylabel=f"PC 2 ({100 * r[1]:.0f}% var.)",
-        title="c  curl weight trajectory (PCA, whole run)",
+        title="c  curl trajectory (PCA, whole run)",
     )
-    plot_weights(d, data, "curl", window_only=False, title="d  curl descent weights")
-    plot_acf(
-        e, data, "curl", f"e  weight autocorrelations (curl, last {data.attrs['window']} epochs)"
-    )
-    f.set_visible(False)
+    plot_weights(d, data, "curl", window_only=False, title="d  curl weights")
+    plot_acf(e, data, "curl", f"e  autocorrelations (last {data.attrs['window']} ep.)")
+    key = [ax.get_legend_handles_labels() for ax in (a, c, e)]  # one key, in the free cell
+    for ax in (a, b, c, e):
+        ax.get_legend().remove()
+    f.legend([h for hs, _ in key for h in hs], [t for _, ts in key for t in ts], loc="center left")
+    f.axis("off")
     s = excursion_summary(data)
     fig.suptitle(
         f"fig9 ({data.attrs['profile']}): tanh, M = N = {data.attrs['N']}, alpha_r = {data.attrs['alpha_r']}; curl test error "
-        f"{s['initial_test_error']:.1e} -> peak {s['peak_test_error']:.1e} (epoch {s['peak_epoch']:g}) -> final {s['final_test_error']:.1e}",
-        fontsize=10,
+        f"{s['initial_test_error']:.1e} -> peak {s['peak_test_error']:.1e} (epoch {s['peak_epoch']:g}) -> final {s['final_test_error']:.1e}"
     )
     return fig
 

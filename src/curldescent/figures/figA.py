@@ -30,6 +30,7 @@ import xarray as xr
 from curldescent.analysis.curl_meter import ZERO_TOL, CurlIndex, CurlMeter, classify, numpy_rng
 from curldescent.figures.base import Claim, verdict
 from curldescent.models.catalog import CaseSpec, build_case
+from curldescent.plotting import OKABE_ITO, PRINT_WIDTH
 from curldescent.results import provenance
 from curldescent.specs import SpecError
 
@@ -81,6 +82,8 @@ JIT = True
 N_LOOP_POINTS = 16
 SEED = 0
 SLOPE_TOL = 0.15
+#: Panel a's colours (colour-blind safe): the measured class agrees with the paper, or not.
+AGREES, DISAGREES = OKABE_ITO["blue"], OKABE_ITO["vermillion"]
 
 # (id, label, family, options, statement, what it says). Statements not in the paper are
 # prefixed "Our reading" and labelled as such in the plot.
@@ -542,11 +545,13 @@ def plot(data: xr.Dataset):
     """(a) indices per field, (b) circulation vs loop radius, (c) index vs weight scale."""
     import matplotlib.pyplot as plt
 
-    fig = plt.figure(figsize=(11.0, 6.5))
-    grid = fig.add_gridspec(2, 2, width_ratios=[1.35, 1.0])
-    ax_a = fig.add_subplot(grid[:, 0])
-    ax_b = fig.add_subplot(grid[0, 1])
-    ax_c = fig.add_subplot(grid[1, 1])
+    fig = plt.figure(figsize=(PRINT_WIDTH, 7.0))
+    grid = fig.add_gridspec(2, 1, height_ratios=[1.5, 1.0])
+    bottom = grid[1].subgridspec(1, 3, width_ratios=[1.0, 0.8, 1.0])
+    ax_a = fig.add_subplot(grid[0])
+    ax_b = fig.add_subplot(bottom[0])
+    key_b = fig.add_subplot(bottom[1])
+    ax_c = fig.add_subplot(bottom[2])
     floor = 1e-17
 
     cases = list(data["case"].values)
@@ -555,26 +560,29 @@ def plot(data: xr.Dataset):
         row = data.sel(case=case)
         says = str(row["paper_says"].values)
         measured = _measured(data, case)
-        colour = "#27ae60" if measured == says else "#c0392b"
+        colour = AGREES if measured == says else DISAGREES
         a = np.maximum(row["jacobian_asymmetry"].values, floor)
         c = np.maximum(row["circulation_index"].values, floor)
         ax_a.scatter(a, np.full(a.shape, y + 0.12), marker="o", s=18, color=colour, zorder=3)
         ax_a.scatter(c, np.full(c.shape, y - 0.12), marker="x", s=18, color=colour, zorder=3)
         source = "reading" if str(row["statement"].values).startswith("Our reading") else "paper"
         ax_a.text(
-            3.0,
+            1.01,
             y,
             f"{source}: " + ("gradient" if says == "gradient" else "curl"),
             va="center",
-            fontsize=7,
+            transform=ax_a.get_yaxis_transform(),
         )
     ax_a.set_xscale("log")
     ax_a.set_xlim(floor / 3, 30.0)
     ax_a.set_yticks(ypos)
     ax_a.set_yticklabels([str(v) for v in data["label"].values], fontsize=7)
     ax_a.axvline(float(data.attrs.get("zero_tol", ZERO_TOL)), color="0.5", ls=":", lw=1)
-    ax_a.set_xlabel("index  (o: Jacobian asymmetry, x: circulation index)")
-    ax_a.set_title("(a) curl index (green: agrees with the paper, red: does not)")
+    ax_a.set_xlabel(
+        "index (o: Jacobian asymmetry, x: circulation index)\n"
+        "blue: agrees with the paper, vermillion: does not"
+    )
+    ax_a.set_title("a  curl index per field")
 
     radii = data["radius"].values
     for lc in data["loop_case"].values:
@@ -586,8 +594,9 @@ def plot(data: xr.Dataset):
     ax_b.loglog(radii, ref, color="0.5", ls="--", lw=1, label="∝ r²")
     ax_b.set_xlabel("loop radius r")
     ax_b.set_ylabel("|circulation|")
-    ax_b.set_title("(b) circulation vs loop size")
-    ax_b.legend(fontsize=6, ncol=2, loc="upper left")
+    ax_b.set_title("b  circulation vs loop size")
+    key_b.legend(*ax_b.get_legend_handles_labels(), loc="center left", borderaxespad=0)
+    key_b.axis("off")
 
     w = data["weight_scale"].values
     for oc in data["order_case"].values:
@@ -597,6 +606,6 @@ def plot(data: xr.Dataset):
         )
     ax_c.set_xlabel("weight scale w")
     ax_c.set_ylabel("Jacobian asymmetry")
-    ax_c.set_title("(c) order of the curl in w")
-    ax_c.legend(fontsize=6, loc="lower right")
+    ax_c.set_title("c  order of the curl in w")
+    ax_c.legend(loc="lower right")
     return fig
