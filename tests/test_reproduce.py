@@ -203,6 +203,22 @@ def test_bad_input(tmp_path, capsys):
     )
     assert code == 2 and "unknown figure figZ" in err and "allowed:" in err
     assert not (tmp_path / "a").exists()
+    # a repeated --only keeps every value (click would otherwise keep only the last)
+    code, err = _run(
+        [
+            "reproduce",
+            "--profile",
+            "smoke",
+            "--only",
+            "figZ",
+            "--only",
+            "fig1",
+            "--out",
+            tmp_path / "a",
+        ],
+        capsys,
+    )
+    assert code == 2 and "unknown figure figZ" in err
     blocker = tmp_path / "file.txt"
     blocker.write_text("keep me")
     code, err = _run(["reproduce", "--profile", "smoke", "--out", blocker], capsys)

@@ -397,7 +397,10 @@ def reproduce(
         Path, typer.Option(help="Output folder for figures, data and index.html.")
     ] = Path("results/reproduce"),
     only: Annotated[
-        str | None, typer.Option(help="Comma-separated figure names, e.g. fig3,fig4.")
+        list[str] | None,
+        typer.Option(
+            help="Figure names, comma-separated or repeated: --only fig3,fig4 or --only fig3 --only fig4."
+        ),
     ] = None,
     workers: WorkersOpt = None,
     scheduler: SchedulerOpt = None,
@@ -415,6 +418,7 @@ def reproduce(
     from curldescent.reproduce import parse_only
     from curldescent.reproduce import reproduce as run
 
+    only = ",".join(only) if only else None
     names = parse_only(only)
     command = f"curldescent reproduce --profile {profile.value} --out {out}"
     command += f" --only {only}" if only else ""
