@@ -266,6 +266,76 @@ class RunOutput(NamedTuple):
     weights: Params | None  # (T, ...) when recorded
     window_mean: Params | None
     window_var: Params | None
+    observed: tuple = ()  # the results of integrate's extra observers, in their order
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class Record:
+    """Observer for :func:`integrate`: ``fn(params)`` (any pytree of floating arrays) at the
+    checkpoint epochs ``at``, stacked along a new leading axis (NaN where the run stopped
+    before). With ``fn`` the identity and ``at`` every checkpoint: the recorded weights."""
+
+    fn: Callable[[Params], Any]
+    at: tuple[int, ...]
+
+    def _slots(self, ck: np.ndarray) -> np.ndarray:  # per checkpoint: its row, or len(at)
+        where = {int(e): i for i, e in enumerate(ck)}
+        if any(int(e) not in where for e in self.at):
+            raise ValueError(f"observed epochs {list(self.at)} must be checkpoints")
+        slots = np.full(len(ck), len(self.at), np.int64)
+        slots[[where[int(e)] for e in self.at]] = np.arange(len(self.at))
+        return slots
+
+    def init(self, ck: np.ndarray, params: Params) -> Any:
+        first, row = self.fn(params), int(self._slots(ck)[0])
+        n = len(self.at)
+
+        def buffer(a):
+            b = jnp.full((n, *jnp.shape(a)), jnp.nan, jnp.result_type(a))
+            return b.at[row].set(a) if row < n else b
+
+        return jax.tree_util.tree_map(buffer, first)
+
+    def update(self, ck: np.ndarray, state: Any, i, params: Params) -> Any:
+        if not self.at:
+            return state
+        row = jnp.asarray(self._slots(ck))[i]
+        return jax.tree_util.tree_map(
+            lambda b, a: b.at[row].set(a, mode="drop"), state, self.fn(params)
+        )
+
+    def result(self, state: Any) -> Any:
+        return state
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class Moments:
+    """Observer for :func:`integrate`: the per-weight temporal ``(mean, var)`` (population
+    variance) over the checkpoint epochs ``at`` that the run reached (the window moments
+    of q, eq. 15). Raw sums of w and w², as the engine has always accumulated them."""
+
+    at: tuple[int, ...]
+
+    def _mask(self, ck: np.ndarray) -> np.ndarray:
+        return np.isin(ck, np.asarray(self.at, np.int64))
+
+    def init(self, ck: np.ndarray, params: Params) -> Any:
+        zeros = jax.tree_util.tree_map(jnp.zeros_like, params)
+        state = (zeros, zeros, jnp.zeros((), params.W1.dtype))
+        return self.update(ck, state, 0, params) if self._mask(ck)[0] else state
+
+    def update(self, ck: np.ndarray, state: Any, i, params: Params) -> Any:
+        s1, s2, n = state
+        inw = jnp.asarray(self._mask(ck), params.W1.dtype)[i]
+        s1 = jax.tree_util.tree_map(lambda a, w: a + inw * w, s1, params)
+        s2 = jax.tree_util.tree_map(lambda a, w: a + inw * w * w, s2, params)
+        return s1, s2, n + inw
+
+    def result(self, state: Any) -> tuple[Params, Params]:
+        s1, s2, n = state
+        mean = jax.tree_util.tree_map(lambda a: a / n, s1)
+        var = jax.tree_util.tree_map(lambda a, m: jnp.maximum(a / n - m * m, 0.0), s2, mean)
+        return mean, var
 
 
 def map_stepper(
@@ -305,20 +375,34 @@ def map_stepper(
 
 
 def integrate(
-    st: Static, init: InitialState, advance: Callable, stop_below, aux: Any = None
+    st: Static,
+    init: InitialState,
+    advance: Callable,
+    stop_below,
+    aux: Any = None,
+    observers: Sequence[Any] = (),
 ) -> tuple[RunOutput, Any]:
     """The run loop every stepper shares (pure; vmapped and jitted by the callers).
 
-    Advances checkpoint interval by checkpoint interval with ``advance(params, aux, start,
-    count) -> (params, aux, failed)`` (the learning map, :func:`map_stepper`, or the
-    continuous flow, :func:`curldescent.analysis.flow.flow_stepper`) and observes at every
-    checkpoint: train and test error, non-finite weights, the weights (``record_weights``)
-    and their moments over the final window. Stop events: the test error below
+    Starts from ``init.params`` at the first checkpoint (``st.checkpoints[0]``, usually
+    epoch 0) and advances checkpoint interval by checkpoint interval with ``advance(params,
+    aux, start, count) -> (params, aux, failed)`` (the learning map, :func:`map_stepper`, or
+    the continuous flow, :func:`curldescent.analysis.flow.flow_stepper`). At every
+    checkpoint it observes train and test error and non-finite weights, and updates the
+    observers: the weights (:class:`Record`, with ``record_weights``), their moments over
+    the final window (:class:`Moments`, with ``st.window``) and ``observers`` (each with
+    ``init(ck, params)``, ``update(ck, state, i, params)`` at checkpoint ``i`` and
+    ``result(state)``; results in ``RunOutput.observed``). Stop events: the test error below
     ``stop_below`` (``-inf``: never), non-finite weights, or a failed step; checkpoints
     after the stop hold NaN. Returns the run's output and the stepper's final ``aux``."""
     ck = np.asarray(st.checkpoints)
-    T, E, W = len(ck), int(ck[-1]), st.window
-    starts, counts, ends = (jnp.asarray(v) for v in (ck[:-1], np.diff(ck), ck[1:]))
+    T, W = len(ck), st.window
+    starts, counts = (jnp.asarray(v) for v in (ck[:-1], np.diff(ck)))
+    own = (
+        Moments(tuple(int(e) for e in ck[T - W :])) if W else None,
+        Record(lambda p: p, tuple(int(e) for e in ck)) if st.record_weights else None,
+    )
+    obs = [o for o in own if o is not None] + list(observers)
 
     def observe(params):
         return (
@@ -327,20 +411,14 @@ def integrate(
             ~(jnp.all(jnp.isfinite(params.W1)) & jnp.all(jnp.isfinite(params.W2))),
         )
 
-    def buffer(first):  # (T, ...) filled with NaN, `first` at checkpoint 0
+    def buffer(first):  # (T,) filled with NaN, `first` at checkpoint 0
         return jnp.full((T, *jnp.shape(first)), jnp.nan, jnp.result_type(first)).at[0].set(first)
 
     def interval(carry):
-        i, params, bad, _, s1, s2, nw, tr_b, te_b, w_b, aux = carry
+        i, params, bad, _, tr_b, te_b, states, aux = carry
         params, aux, failed = advance(params, aux, starts[i], counts[i])
         tr, te, nonfinite = observe(params)
-        if W:
-            inw = (ends[i] > E - W).astype(params.W1.dtype)
-            s1 = jax.tree_util.tree_map(lambda a, w: a + inw * w, s1, params)
-            s2 = jax.tree_util.tree_map(lambda a, w: a + inw * w * w, s2, params)
-            nw = nw + inw
-        if st.record_weights:
-            w_b = jax.tree_util.tree_map(lambda b, w: b.at[i + 1].set(w), w_b, params)
+        states = tuple(o.update(ck, s, i + 1, params) for o, s in zip(obs, states, strict=True))
         bad = bad | nonfinite | failed
         done = bad | (te < stop_below)
         return (
@@ -348,38 +426,52 @@ def integrate(
             params,
             bad,
             done,
-            s1,
-            s2,
-            nw,
             tr_b.at[i + 1].set(tr),
             te_b.at[i + 1].set(te),
-            w_b,
+            states,
             aux,
         )
 
     tr0, te0, bad0 = observe(init.params)
-    zeros = jax.tree_util.tree_map(jnp.zeros_like, init.params)
     carry0 = (
         jnp.asarray(0, jnp.int64 if jax.config.jax_enable_x64 else jnp.int32),
         init.params,
         bad0,
         bad0 | (te0 < stop_below),
-        zeros,
-        zeros,
-        jnp.zeros((), init.params.W1.dtype),
         buffer(tr0),
         buffer(te0),
-        jax.tree_util.tree_map(buffer, init.params) if st.record_weights else None,
+        tuple(o.init(ck, init.params) for o in obs),
         aux,
     )
-    i, final, bad, _, s1, s2, nw, tr, te, weights, aux = jax.lax.while_loop(
+    i, final, bad, _, tr, te, states, aux = jax.lax.while_loop(
         lambda c: (c[0] < T - 1) & ~c[3], interval, carry0
     )
-    mean = var = None
+    results = [o.result(s) for o, s in zip(obs, states, strict=True)]
+    mean = var = weights = None
     if W:  # moments over the window epochs actually simulated (all of them, unless stopped)
-        mean = jax.tree_util.tree_map(lambda a: a / nw, s1)
-        var = jax.tree_util.tree_map(lambda a, m: jnp.maximum(a / nw - m * m, 0.0), s2, mean)
-    return RunOutput(tr, te, bad, jnp.asarray(ck)[i], final, weights, mean, var), aux
+        mean, var = results.pop(0)
+    if st.record_weights:
+        weights = results.pop(0)
+    out = RunOutput(tr, te, bad, jnp.asarray(ck)[i], final, weights, mean, var, tuple(results))
+    return out, aux
+
+
+def lyapunov_tangent(
+    advance: Callable, params: Params, epoch, *, n_steps: int, transient: int, key
+):
+    """The largest Lyapunov exponent of a stepper's map, one epoch per step, from ``params``
+    at ``epoch`` (:func:`curldescent.analysis.lyapunov_exponents`: state and tangent evolve
+    together; ``transient`` epochs of alignment first). The state is ``(weights, epoch)``;
+    the epoch (it sets the minibatch order) carries no tangent."""
+    from curldescent.analysis.lyapunov import lyapunov_exponents
+
+    def f(state):
+        w, e = state
+        e = jax.lax.stop_gradient(e)
+        return (tuple(advance(Params(*w), None, e.astype(jnp.int64), 1)[0]), e + 1.0)
+
+    start = (tuple(params), jnp.asarray(epoch).astype(params.W1.dtype))
+    return lyapunov_exponents(f, start, n_steps=n_steps, key=key, transient=transient)
 
 
 def train_one(
@@ -580,6 +672,22 @@ def with_data(states: InitialState, data: Any) -> InitialState:
         rows(data.x_test),
         rows(data.y_test),
     )
+
+
+def run_setup(specs: Sequence[RunSpec], *, fast: bool = True):
+    """``(static, initial states, plasticities, step lrs, shuffle keys)`` of runs with one
+    shape key (states and rules sampled one run at a time, stacked); the arguments of
+    :func:`map_stepper` and :func:`integrate` for routes that observe more than
+    :func:`simulate_batch` (e.g. continuations, example runs). ``fast = False`` selects
+    the direct route."""
+    from curldescent.analysis.flow import initial_states_per_run
+    from curldescent.task import run_keys
+
+    states, plasts = initial_states_per_run(specs)
+    st = static_of(specs[0], plasts[0], fast=fast)
+    lrs = jnp.asarray([s.step_lr for s in specs])
+    keys = jnp.stack([run_keys(s)["shuffle"] for s in specs])
+    return st, states, stack(plasts), lrs, keys
 
 
 def _first(a, n):

@@ -6,10 +6,11 @@ the readout's inputs, Fig. 4) and read the runs through the same instruments, al
 
 * **grids** through :mod:`curldescent.sweeps` (a resumable zarr store per sweep under
   ``out/``, any executor), reduced to seed-resolved arrays (:func:`run_grid`);
-* **the learning map itself** (:func:`curldescent.engine.make_epoch`), continued from a
-  run's final weights: its largest Lyapunov exponent by tangent dynamics
-  (:func:`curldescent.analysis.lyapunov_exponents`), the order parameter q over a window
-  of the continuation, and exact cycles (:func:`curldescent.analysis.detect_cycle`);
+* **the learning map itself**, continued from a run's final weights by the engine's
+  integrator (:func:`curldescent.engine.integrate` with observers): its largest Lyapunov
+  exponent by tangent dynamics (:func:`curldescent.engine.lyapunov_tangent`), the order
+  parameter q over a window of the continuation, and exact cycles
+  (:func:`curldescent.analysis.detect_cycle`);
 * **the continuous-time flow** (:func:`curldescent.analysis.flow.simulate_flow_batch`) on a
   slice of the grid, next to the discrete maps (full batch and minibatch);
 * **example runs**: a few weights over the whole run, weight autocorrelations and the
@@ -89,23 +90,6 @@ def cached(path: Path, config: Any, make: Callable[[], xr.Dataset]) -> xr.Datase
 # ----------------------------------------------------------------------------- the learning map
 
 
-def _epoch_setup(specs: Sequence[RunSpec], *, fast: bool = True):
-    """(static, stacked initial states, stacked plasticities, step lrs, shuffle keys);
-    ``fast = False`` selects the engine's direct route (update direction from the batch,
-    renormalisation by the measured norm)."""
-    import jax.numpy as jnp
-
-    from curldescent.analysis.flow import initial_states_per_run
-    from curldescent.engine import static_of
-    from curldescent.task import run_keys, stack
-
-    states, plasts = initial_states_per_run(specs)
-    st = static_of(specs[0], plasts[0], fast=fast)
-    lrs = jnp.asarray([s.step_lr for s in specs])
-    keys = jnp.stack([run_keys(s)["shuffle"] for s in specs])
-    return st, states, stack(plasts), lrs, keys
-
-
 def _params(W1: np.ndarray, W2: np.ndarray):
     import jax.numpy as jnp
 
@@ -114,70 +98,57 @@ def _params(W1: np.ndarray, W2: np.ndarray):
     return Params(jnp.asarray(W1), jnp.asarray(W2))
 
 
-def _map_one(st, start_epoch: int, opts: tuple, init, plast, lr, shuffle_key, params, key):
-    r"""Continue one run from ``params`` with the engine's epoch map and measure it.
-
-    1. ``n_window`` epochs accumulating per-weight temporal moments (q, eq. 15) and the
-       mean test error (skipped when 0);
-    2. ``n_cycle`` more epochs kept as a trajectory for exact-cycle detection;
-    3. the largest Lyapunov exponent over ``n_lyap`` epochs (skipped when 0) after
-       ``transient`` epochs of tangent alignment (state and tangent evolve together); its
-       estimate over the second half of the blocks is returned too, as a convergence check.
-    """
-    import jax
+def _pooled(p):
     import jax.numpy as jnp
 
-    from curldescent.analysis.lyapunov import lyapunov_exponents
+    return jnp.concatenate([p.W1.ravel(), p.W2.ravel()])
+
+
+def _continuation(st, start_epoch: int, opts: tuple, init, plast, lr, shuffle_key, params, key):
+    r"""Continue one run from ``params`` at ``start_epoch`` with the engine's integrator
+    (:func:`curldescent.engine.integrate`, the learning map) and measure it:
+
+    1. over ``n_window`` epochs the per-weight temporal moments (q, eq. 15; observer
+       :class:`~curldescent.engine.Moments`) and the mean test error (NaN when 0);
+    2. over ``n_cycle`` more epochs the pooled weights (observer
+       :class:`~curldescent.engine.Record`), for exact-cycle detection;
+    3. the largest Lyapunov exponent over ``n_lyap`` epochs (skipped when 0) after
+       ``transient`` epochs of tangent alignment
+       (:func:`~curldescent.engine.lyapunov_tangent`); its estimate over the second half of
+       the blocks is returned too, as a convergence check.
+    """
+    import jax.numpy as jnp
+
     from curldescent.analysis.order_parameter import order_parameter_from_moments
-    from curldescent.engine import make_epoch
-    from curldescent.network import Params, mse
+    from curldescent.engine import Moments, Record, integrate, lyapunov_tangent, map_stepper
 
     n_window, n_cycle, n_lyap, transient = opts
-    epoch_fn = make_epoch(st, init, plast, lr, shuffle_key)
-    e0 = jnp.asarray(start_epoch, jnp.int64)
+    ck = tuple(range(start_epoch, start_epoch + n_window + n_cycle + 1))
+    window, cycle = ck[1 : n_window + 1], ck[n_window + 1 :]
+    advance = map_stepper(st, init, plast, lr, shuffle_key)  # norms of the run's own start
+    run_st = st._replace(checkpoints=ck, window=0, record_weights=False)
+    obs = (Moments(window), Record(_pooled, cycle)) if n_window else (Record(_pooled, cycle),)
+    res = integrate(run_st, init._replace(params=params), advance, -jnp.inf, observers=obs)[0]
     nan = jnp.full((), jnp.nan, params.W1.dtype)
-    out = {}
-    p = params
+    out = {"q": nan, "window_test_error": nan}
     if n_window:
-
-        def window_body(carry, i):
-            p, s1, s2, err = carry
-            p = epoch_fn(p, e0 + i)
-            s1 = jax.tree_util.tree_map(lambda a, w: a + w, s1, p)
-            s2 = jax.tree_util.tree_map(lambda a, w: a + w * w, s2, p)
-            return (p, s1, s2, err + mse(st.network, p, init.x_test, init.y_test)), None
-
-        zeros = jax.tree_util.tree_map(jnp.zeros_like, params)
-        carry0 = (params, zeros, zeros, jnp.zeros((), params.W1.dtype))
-        (p, s1, s2, err), _ = jax.lax.scan(window_body, carry0, jnp.arange(n_window))
-        mean = jax.tree_util.tree_map(lambda a: a / n_window, s1)
-        var = jax.tree_util.tree_map(lambda a, m: jnp.maximum(a / n_window - m * m, 0.0), s2, mean)
-        out["q"] = order_parameter_from_moments(mean, var)
+        out["q"] = order_parameter_from_moments(*res.observed[0])
+        err = jnp.zeros((), params.W1.dtype)
+        for e in range(1, n_window + 1):  # in epoch order
+            err = err + res.test_error[e]
         out["window_test_error"] = err / n_window
-    else:
-        out["q"] = out["window_test_error"] = nan
-
-    def cycle_body(p, i):
-        p = epoch_fn(p, e0 + n_window + i)
-        return p, jnp.concatenate([p.W1.ravel(), p.W2.ravel()])
-
-    p, out["cycle_traj"] = jax.lax.scan(cycle_body, p, jnp.arange(n_cycle))
+    out["cycle_traj"] = res.observed[-1]
     if n_lyap:
-
-        def f(state):
-            w, e = state
-            e = jax.lax.stop_gradient(e)
-            return (tuple(epoch_fn(Params(*w), e.astype(jnp.int64))), e + 1.0)
-
-        start = (tuple(p), (e0 + n_window + n_cycle).astype(p.W1.dtype))
-        res = lyapunov_exponents(f, start, n_steps=n_lyap, key=key, transient=transient)
-        run = res.running[:, 0]
+        ly = lyapunov_tangent(
+            advance, res.final, ck[-1], n_steps=n_lyap, transient=transient, key=key
+        )
+        run = ly.running[:, 0]
         half = n_lyap // 2
-        out["lyapunov"] = res.exponents[0]
+        out["lyapunov"] = ly.exponents[0]
         out["lyapunov_second_half"] = (n_lyap * run[-1] - half * run[half - 1]) / (n_lyap - half)
     else:
         out["lyapunov"] = out["lyapunov_second_half"] = nan
-    out["finite"] = jnp.all(jnp.isfinite(p.W1)) & jnp.all(jnp.isfinite(p.W2))
+    out["finite"] = ~res.diverged
     return out
 
 
@@ -220,13 +191,14 @@ def run_map_task(task: MapTask) -> dict[str, np.ndarray]:
     import jax.random as jr
 
     from curldescent.analysis.cycles import detect_cycle
+    from curldescent.engine import run_setup
 
     specs = list(task.specs)
-    st, states, plasts, lrs, keys = _epoch_setup(specs, fast=task.fast)
+    st, states, plasts, lrs, keys = run_setup(specs, fast=task.fast)
     opts = (task.n_window, task.n_cycle, task.n_lyap, task.transient)
     ck = (st, task.start_epoch, opts)
     if ck not in _MAP_CACHE:
-        _MAP_CACHE[ck] = jax.jit(jax.vmap(partial(_map_one, st, task.start_epoch, opts)))
+        _MAP_CACHE[ck] = jax.jit(jax.vmap(partial(_continuation, st, task.start_epoch, opts)))
     fn = _MAP_CACHE[ck]
     tkeys = jr.split(jr.PRNGKey(task.index), len(specs))
     out = fn(states, plasts, lrs, keys, _params(task.W1, task.W2), tkeys)
@@ -560,49 +532,23 @@ def scheme_slice(
 # ----------------------------------------------------------------------------- example runs
 
 
-def _example_scan(
-    st, n_pre: int, n_blocks: int, stride: int, trace_idx: np.ndarray, init, plast, lr, key
-):
-    """One run from its initial state with the engine's epoch map: errors and a few traced
-    weights after every epoch, all (pooled) weights every ``stride`` epochs over the last
-    ``n_blocks * stride`` epochs."""
-    import jax
+def _example_observed(st, E: int, segment: int, stride: int, trace_idx, init, plast, lr, key):
+    """One run from its initial state with the engine's integrator, a checkpoint every
+    epoch: errors and the weights ``trace_idx`` (pooled W1, W2) after every epoch, all
+    (pooled) weights every ``stride`` epochs over the last ``segment`` epochs."""
     import jax.numpy as jnp
 
-    from curldescent.engine import make_epoch
-    from curldescent.network import mse
+    from curldescent.engine import Record, integrate, map_stepper
 
-    epoch_fn = make_epoch(st, init, plast, lr, key)
     idx = jnp.asarray(trace_idx)
-
-    def pooled(p):
-        return jnp.concatenate([p.W1.ravel(), p.W2.ravel()])
-
-    def epoch_body(p, e):
-        p = epoch_fn(p, e)
-        obs = (
-            mse(st.network, p, init.x_train, init.y_train),
-            mse(st.network, p, init.x_test, init.y_test),
-            pooled(p)[idx],
-        )
-        return p, obs
-
-    p, pre = jax.lax.scan(epoch_body, init.params, jnp.arange(n_pre))
-
-    def block_body(p, b):
-        p, obs = jax.lax.scan(epoch_body, p, n_pre + b * stride + jnp.arange(stride))
-        return p, (obs, pooled(p))
-
-    p, (seg_obs, seg_w) = jax.lax.scan(block_body, p, jnp.arange(n_blocks))
-    seg_obs = jax.tree_util.tree_map(lambda a: a.reshape((-1,) + a.shape[2:]), seg_obs)
-    obs = jax.tree_util.tree_map(lambda a, b: jnp.concatenate([a, b]), pre, seg_obs)
-    first = (
-        mse(st.network, init.params, init.x_train, init.y_train),
-        mse(st.network, init.params, init.x_test, init.y_test),
-        pooled(init.params)[idx],
+    run_st = st._replace(checkpoints=tuple(range(E + 1)), window=0, record_weights=False)
+    obs = (
+        Record(lambda p: _pooled(p)[idx], run_st.checkpoints),
+        Record(_pooled, tuple(range(E - segment + stride, E + 1, stride))),
     )
-    obs = jax.tree_util.tree_map(lambda a, b: jnp.concatenate([a[None], b]), first, obs)
-    return obs, seg_w
+    advance = map_stepper(st, init, plast, lr, key)
+    res = integrate(run_st, init, advance, -jnp.inf, observers=obs)[0]
+    return (res.train_error, res.test_error, res.observed[0]), res.observed[1]
 
 
 def _log_linear_index(n: int, k: int) -> np.ndarray:
@@ -638,17 +584,18 @@ def example_run(
 
     from curldescent.analysis.autocorrelation import autocorrelation, mean_autocorrelation
     from curldescent.analysis.pca import principal_components
+    from curldescent.engine import run_setup
 
     if segment % stride or segment > spec.train.epochs:
         raise ValueError(
             f"segment ({segment}) must be a multiple of stride ({stride}) and <= epochs"
         )
     E = spec.train.epochs
-    st, states, plasts, lrs, keys = _epoch_setup([spec])
+    st, states, plasts, lrs, keys = run_setup([spec])
     net = spec.network
     P = net.N * net.M + net.K * net.N
     trace_idx = np.unique(np.round(np.linspace(0, P - 1, n_traces + 2)[1:-1]).astype(np.int64))
-    fn = jax.jit(partial(_example_scan, st, E - segment, segment // stride, stride, trace_idx))
+    fn = jax.jit(partial(_example_observed, st, E, segment, stride, trace_idx))
     take0 = lambda a: a[0]  # noqa: E731
     (tr, te, traces), seg = fn(
         jax.tree_util.tree_map(take0, states),
