@@ -7,7 +7,7 @@ data pair exactly like runs on the same teacher. Pass it to
 :func:`curldescent.engine.simulate` / :func:`~curldescent.engine.simulate_batch` as
 ``data=``; :meth:`Dataset.task` gives the matching :class:`~curldescent.specs.TaskSpec`.
 
-Example:
+Examples:
     >>> import numpy as np
     >>> rng = np.random.default_rng(0)
     >>> X = rng.normal(size=(50, 3)); y = X @ np.array([1.0, -2.0, 0.5])

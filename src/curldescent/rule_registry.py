@@ -10,12 +10,12 @@ A factory is called as ``factory(rule_spec, network, key)`` and returns a
 :class:`~curldescent.rules.LearningRule`; ``key`` is the run's rule key (for random
 flips or feedback matrices).
 
-Example:
+Examples:
     >>> from curldescent.rules import Gradient
     >>> class Frozen(Gradient):
     ...     def field(self, network, params, x, y, weights=None):
     ...         return params._replace(W1=0 * params.W1, W2=0 * params.W2)
-    >>> register_rule("frozen", lambda spec, net, key: Frozen(), description="no learning")
+    >>> entry = register_rule("frozen", lambda spec, net, key: Frozen(), description="no learning")
     >>> "frozen" in rule_names()
     True
     >>> unregister_rule("frozen")

@@ -76,7 +76,7 @@ def flip_count(alpha: float, size: int) -> int:
     \text{size}\rfloor` (the first ones are flipped, as the authors do). A slack of
     1e-9 keeps whole products whole despite rounding (0.3·10 = 2.9999999999999996 -> 3).
 
-    Example:
+    Examples:
         >>> flip_count(0.3, 7), flip_count(0.3, 10), flip_count(1.0, 5)
         (2, 3, 5)
     """
