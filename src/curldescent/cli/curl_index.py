@@ -29,7 +29,9 @@ def _stats(values) -> dict:
 
 
 def curl_index(
-    rule: str = typer.Option("gradient", "--rule", help=f"Learning field: {', '.join(rule_names() + MODEL_CASES)}."),
+    rule: str = typer.Option(
+        "gradient", "--rule", help=f"Learning field: {', '.join(rule_names() + MODEL_CASES)}."
+    ),
     M: int = typer.Option(8, "--M", help="Input size (rules); feed-forward population (pehlevan)."),
     N: int = typer.Option(
         6,

@@ -35,6 +35,7 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
+from curldescent.analysis.statistics import sem
 from curldescent.figures.base import Claim, verdict
 from curldescent.plotting import OKABE_ITO, PRINT_WIDTH, log_axis_ticks
 from curldescent.specs import RunSpec
@@ -884,18 +885,6 @@ def crossing_with_error(
             boots.append(np.log10(v))
     err = float(np.std(boots)) if len(boots) > 1 else math.nan
     return est, err
-
-
-def sem(values: np.ndarray, axis: int | None = None) -> Any:
-    """Standard error of the mean (NaN-aware, ddof = 1)."""
-    import warnings
-
-    v = np.asarray(values, float)
-    n = np.sum(np.isfinite(v), axis=axis)
-    with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        out = np.nanstd(v, axis=axis, ddof=1) / np.sqrt(n)
-    return np.where(n > 1, out, np.nan)[()]
 
 
 # ----------------------------------------------------------------------------- plotting

@@ -38,6 +38,7 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
+from curldescent.analysis.statistics import sem
 from curldescent.figures import _linear_phase as lp
 from curldescent.figures.base import Claim, verdict
 from curldescent.plotting import OKABE_ITO, shared_key
@@ -447,7 +448,7 @@ def plot(data: xr.Dataset):
         line = ax["b1"].errorbar(
             ba.alpha.values,
             q.mean("seed"),
-            yerr=lp.sem(q.values, axis=-1),
+            yerr=sem(q.values, axis=-1),
             marker="o",
             ms=3,
             capsize=2,
@@ -488,7 +489,7 @@ def plot(data: xr.Dataset):
         line = ax["b2"].errorbar(
             bc.c.values,
             q.mean("seed"),
-            yerr=lp.sem(q.values, axis=-1),
+            yerr=sem(q.values, axis=-1),
             marker="o",
             ms=3,
             capsize=2,
@@ -554,8 +555,8 @@ def claim_stability(data: xr.Dataset) -> Claim:
         "n_diverged_runs": int(np.sum(a.diverged.values)),
     }
     unc = {
-        "fraction_low_error_inside": float(lp.sem(f_in)),
-        "fraction_high_error_beyond": float(lp.sem(f_out)),
+        "fraction_low_error_inside": float(sem(f_in)),
+        "fraction_high_error_beyond": float(sem(f_out)),
     }
     testable = inside.any() and beyond.any() and qin.size and qout.size
     ok = (

@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
+from curldescent.analysis.statistics import sem
 from curldescent.figures import _linear_phase as lp
 from curldescent.figures.base import Claim, verdict
 from curldescent.plotting import OKABE_ITO, shared_key
@@ -381,8 +382,8 @@ def claim_low_error(data: xr.Dataset) -> Claim:
         value,
         verdict(value["fraction_below_1e-3"] > 0.5),
         uncertainty={
-            "sem_fraction_below_1e-3": float(lp.sem(per_seed)),
-            "sem_fraction_below_1e-5": float(lp.sem(per_seed_5)),
+            "sem_fraction_below_1e-3": float(sem(per_seed)),
+            "sem_fraction_below_1e-5": float(sem(per_seed_5)),
         },
         detail=f"runs at grid points with alpha_r > alpha_crit(c), final test error < {lp.HIGH_ERROR:g} (also reported: "
         f"< {lp.LOW_ERROR:g}); uncertainty: SEM over seeds of the per-seed fraction; reproduced if > 0.5",
@@ -423,7 +424,7 @@ def claim_peak(data: xr.Dataset) -> Claim:
         text,
         value,
         verdict(ok),
-        uncertainty={"sem_per_seed_rise_decades": float(lp.sem(per_seed_diff))},
+        uncertainty={"sem_per_seed_rise_decades": float(sem(per_seed_diff))},
         detail="peak = max over checkpoints of log10(test error + 1e-15); inside: alpha_r < alpha_crit(c); well beyond: "
         "alpha_r > alpha_crit(c) + 0.1; rise = per-seed mean peak well beyond minus inside (mean, SEM over seeds); "
         "boundary_by_c: alpha where the max-over-seeds peak crosses the midpoint of its range (log-linear "
@@ -464,7 +465,7 @@ def claim_lyapunov(data: xr.Dataset) -> Claim:
         text,
         value,
         verdict(value["fraction_nonpositive_low_error_beyond"] >= 0.9),
-        uncertainty={"sem_lambda": float(lp.sem(lam.ravel()))},
+        uncertainty={"sem_lambda": float(sem(lam.ravel()))},
         detail=f"lambda_1 per epoch over {json.loads(data.attrs['lyapunov'])['n_lyap']} epochs of the full-batch map "
         f"continued from the final weights of (a); converged: mean test error < {lp.LOW_ERROR:g} over the "
         f"continuation window; reproduced if >= 90% of those beyond the boundary have lambda_1 <= {lp.LAMBDA_TOL:g}",
@@ -536,7 +537,7 @@ def claim_map_follows_flow(data: xr.Dataset) -> Claim:
         "same final regime, no exact period-2 cycles): the readout phenomena of Fig. 4 belong to the flow",
         value,
         verdict(value["fraction_runs_agreeing"] >= 0.8 and value["n_period_2_map"] == 0),
-        uncertainty={"sem_agreement_over_seeds": float(lp.sem(np.mean(agree, axis=0)))},
+        uncertainty={"sem_agreement_over_seeds": float(sem(np.mean(agree, axis=0)))},
         detail=f"per (alpha_r, seed) from identical starts: |peak_map - peak_flow| <= 1 decade and final errors on the "
         f"same side of {lp.HIGH_ERROR:g}; periods of the map continued {lp.N_CYCLE} epochs past the end; reproduced if "
         ">= 80% agree and no period-2 cycle",
