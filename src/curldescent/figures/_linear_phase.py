@@ -24,7 +24,6 @@ configuration (:func:`cached`): a re-run skips what is there.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 from collections.abc import Callable, Sequence
@@ -36,7 +35,7 @@ import numpy as np
 import xarray as xr
 
 from curldescent.analysis.statistics import sem
-from curldescent.figures.base import Claim, verdict
+from curldescent.figures.base import Claim, config_hash, store_path, verdict
 from curldescent.plotting import OKABE_ITO, PRINT_WIDTH, log_axis_ticks
 from curldescent.specs import RunSpec
 
@@ -49,24 +48,6 @@ HIGH_ERROR = 1e-3
 
 
 # ----------------------------------------------------------------------------- caching
-
-
-def config_hash(config: Any) -> str:
-    """A short, stable hash of a JSON-serialisable configuration."""
-    text = json.dumps(config, sort_keys=True, default=_json_default)
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
-
-
-def _json_default(obj: Any) -> Any:
-    if isinstance(obj, RunSpec):
-        return obj.to_dict()
-    if isinstance(obj, np.ndarray):
-        return obj.tolist()
-    if isinstance(obj, np.generic):
-        return obj.item()
-    if isinstance(obj, tuple | set):
-        return list(obj)
-    raise TypeError(f"not serialisable: {type(obj).__name__}")
 
 
 def cached(path: Path, config: Any, make: Callable[[], xr.Dataset]) -> xr.Dataset:
@@ -288,12 +269,6 @@ GRID_VARS = (
     "convergence_epoch",
     "q",
 )
-
-
-def store_path(out: Path, sweep) -> Path:
-    """Where a sweep's zarr store lives: ``out/data/NAME-HASH.zarr`` (the hash of the spec,
-    so a changed grid never collides with an old store)."""
-    return Path(out) / "data" / f"{sweep.name}-{config_hash(sweep.to_dict())}.zarr"
 
 
 def run_grid(

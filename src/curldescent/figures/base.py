@@ -21,6 +21,7 @@ standards (:func:`curldescent.plotting.journal_problems`) go into the result's `
 
 from __future__ import annotations
 
+import hashlib
 import importlib
 import json
 import math
@@ -164,3 +165,31 @@ def run_figure(
         "print_problems": print_problems,
     }
     return FigureResult(name, profile, files, found, time.time() - t0, extra)
+
+
+def config_hash(config: Any) -> str:
+    """A short, stable hash of a JSON-serialisable configuration."""
+    text = json.dumps(config, sort_keys=True, default=_json_default)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _json_default(obj: Any) -> Any:
+    import numpy as np
+
+    from curldescent.specs import RunSpec
+
+    if isinstance(obj, RunSpec):
+        return obj.to_dict()
+    if isinstance(obj, np.ndarray):
+        return obj.tolist()
+    if isinstance(obj, np.generic):
+        return obj.item()
+    if isinstance(obj, tuple | set):
+        return list(obj)
+    raise TypeError(f"not serialisable: {type(obj).__name__}")
+
+
+def store_path(out: Path, sweep) -> Path:
+    """Where a sweep's zarr store lives: ``out/data/NAME-HASH.zarr`` (the hash of the spec,
+    so a changed grid never collides with an old store)."""
+    return Path(out) / "data" / f"{sweep.name}-{config_hash(sweep.to_dict())}.zarr"
