@@ -56,7 +56,7 @@ def test_gpu_plan_makes_gpu_sized_batches_and_leaves_cpu_unchanged():
 
 
 def test_figure_sweeps_follow_the_plan(monkeypatch):
-    from curldescent.figures import _linear_phase as lp
+    from curldescent.figures._linear import continuation as lp
     from curldescent.presets import preset_spec
 
     def grid():

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import xarray as xr
 
-from curldescent.figures import _linear_phase as lp
+from curldescent.figures._linear import continuation as lp
 from curldescent.figures import fig3
 from curldescent.figures.base import VERDICTS
 

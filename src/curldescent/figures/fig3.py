@@ -39,7 +39,7 @@ import numpy as np
 import xarray as xr
 
 from curldescent.analysis.statistics import sem
-from curldescent.figures import _linear_phase as lp
+from curldescent.figures._linear import continuation as lp
 from curldescent.figures.base import Claim, verdict
 from curldescent.plotting import OKABE_ITO, shared_key
 

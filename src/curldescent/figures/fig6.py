@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
-from curldescent.figures import _linear_phase as lp
+from curldescent.figures._linear import continuation as lp
 from curldescent.figures.base import Claim, verdict
 from curldescent.plotting import PRINT_WIDTH, shared_key
 from curldescent.presets import preset_spec

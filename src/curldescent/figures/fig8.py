@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
-from curldescent.figures import _linear_phase as lp
+from curldescent.figures._linear import continuation as lp
 from curldescent.figures.base import Claim, verdict
 from curldescent.figures.fig6 import (
     MIN_SPAN,
