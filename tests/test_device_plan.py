@@ -56,11 +56,13 @@ def test_gpu_plan_makes_gpu_sized_batches_and_leaves_cpu_unchanged():
 
 
 def test_figure_sweeps_follow_the_plan(monkeypatch):
-    from curldescent.figures._linear import continuation as lp
+    from curldescent.figures._linear import grids
     from curldescent.presets import preset_spec
 
     def grid():
-        return lp.grid_sweep("g", preset_spec("fig4a"), "readout", [0.5], [0.1], [0, 1], total=30)
+        return grids.grid_sweep(
+            "g", preset_spec("fig4a"), "readout", [0.5], [0.1], [0, 1], total=30
+        )
 
     monkeypatch.setenv(FORCE_ACCELERATOR_VAR, "cpu")
     assert grid().max_batch == 128

@@ -8,8 +8,10 @@ import numpy as np
 import pytest
 import xarray as xr
 
-from curldescent.figures._linear import continuation as lp
+from curldescent.analysis.statistics import crossing_with_error, midpoint_crossing, sem
 from curldescent.figures import fig3
+from curldescent.figures._linear import assembly, boundary, drawing, examples
+from curldescent.figures._linear import claims as phase_claims
 from curldescent.figures.base import VERDICTS
 
 ALPHAS = np.array([0.0, 0.2, 0.5, 1.0])
@@ -26,7 +28,7 @@ def synthetic(shift: float = 1.0, *, chaos_lambda: float = 2e-3, cycles: bool = 
     """A dataset shaped like fig3.compute's, whose runs follow the analytic boundary
     c_crit(alpha) * shift exactly (log error a steep sigmoid in log c)."""
     cs = np.geomspace(0.1, 10.0, 61)
-    cc = np.array([lp.c_crit(a) * shift for a in ALPHAS])
+    cc = np.array([boundary.c_crit(a) * shift for a in ALPHAS])
     loge = np.stack([[_sigmoid_log_error(c, k) for k in cc] for c in cs])  # (c, alpha)
     loge = np.repeat(loge[..., None], len(SEEDS), axis=-1)
     a = xr.Dataset(
@@ -40,7 +42,7 @@ def synthetic(shift: float = 1.0, *, chaos_lambda: float = 2e-3, cycles: bool = 
     bcs = np.geomspace(0.1, 3.0, 9)
     balpha = np.array([0.4, 0.5, 0.6])
     qb = np.where(
-        bcs[:, None] > np.array([lp.c_crit(x) * shift for x in balpha])[None, :], 0.05, 1e-16
+        bcs[:, None] > np.array([boundary.c_crit(x) * shift for x in balpha])[None, :], 0.05, 1e-16
     )
     bc = xr.Dataset(
         {"q": (("c", "alpha", "seed"), np.repeat(qb[..., None], 3, -1))},
@@ -61,7 +63,7 @@ def synthetic(shift: float = 1.0, *, chaos_lambda: float = 2e-3, cycles: bool = 
     )
     # slice at c = 0.4 (alpha_crit ~ 0.18): map in period-2 cycles at alpha = 0.5, flow chaotic beyond
     sa = np.array([0.0, 0.1, 0.5, 1.0])
-    beyond = sa > lp.alpha_crit("hidden", 0.4)
+    beyond = sa > boundary.alpha_crit("hidden", 0.4)
     fin_flow = np.where(beyond, -1.4, -15.0)
     fin_map = np.where(sa == 0.5, 1.5, fin_flow) if cycles else fin_flow
     per = np.where(sa == 0.5, 2, np.where(beyond, 0, 1)) if cycles else np.where(beyond, 0, 1)
@@ -93,7 +95,12 @@ def synthetic(shift: float = 1.0, *, chaos_lambda: float = 2e-3, cycles: bool = 
         },
     )
     data = xr.merge(
-        [lp.prefixed(a, "a"), lp.prefixed(bc, "bc"), lp.prefixed(ly, "ly"), lp.prefixed(sl, "sl")]
+        [
+            assembly.prefixed(a, "a"),
+            assembly.prefixed(bc, "bc"),
+            assembly.prefixed(ly, "ly"),
+            assembly.prefixed(sl, "sl"),
+        ]
     )
     data.attrs.update(
         {
@@ -133,17 +140,17 @@ def test_claim_boundary_recovers_the_synthetic_boundary():
 
 
 def test_claim_lyapunov_known_answer():
-    assert lp.claim_lyapunov(synthetic(), "hidden").verdict == "reproduced"
-    bad = lp.claim_lyapunov(synthetic(chaos_lambda=-1e-3), "hidden")
+    assert phase_claims.claim_lyapunov(synthetic(), "hidden").verdict == "reproduced"
+    bad = phase_claims.claim_lyapunov(synthetic(chaos_lambda=-1e-3), "hidden")
     assert bad.verdict == "not reproduced" and bad.value["fraction_chaotic_positive"] == 0.0
 
 
 def test_claim_cycles_and_flow_chaos_known_answer():
-    c = lp.claim_cycles(synthetic(), "hidden")
+    c = phase_claims.claim_cycles(synthetic(), "hidden")
     assert c.verdict == "reproduced"
     assert c.value["alphas_with_period_2"] == [0.5]
     assert c.value["log10_error_gap_map_minus_flow"] == pytest.approx(2.9)
-    assert lp.claim_cycles(synthetic(cycles=False), "hidden").verdict == "not reproduced"
+    assert phase_claims.claim_cycles(synthetic(cycles=False), "hidden").verdict == "not reproduced"
     f = fig3.claim_flow_chaos(synthetic())
     assert f.verdict == "reproduced"
     assert (
@@ -158,27 +165,27 @@ def test_claim_cycles_and_flow_chaos_known_answer():
 def test_midpoint_crossing_and_bootstrap():
     x = np.geomspace(0.1, 10, 41)
     y = _sigmoid_log_error(x, 0.7)
-    assert lp.midpoint_crossing(x, y) == pytest.approx(0.7, rel=1e-3)
-    assert np.isnan(lp.midpoint_crossing(x, np.full_like(x, -15.0)))  # no transition
-    assert np.isnan(lp.midpoint_crossing(x, y[::-1]))  # starts high: crossing below the grid
-    lin = lp.midpoint_crossing(
+    assert midpoint_crossing(x, y) == pytest.approx(0.7, rel=1e-3)
+    assert np.isnan(midpoint_crossing(x, np.full_like(x, -15.0)))  # no transition
+    assert np.isnan(midpoint_crossing(x, y[::-1]))  # starts high: crossing below the grid
+    lin = midpoint_crossing(
         np.linspace(0, 1, 11), np.where(np.linspace(0, 1, 11) > 0.35, 0.0, -15.0), log_x=False
     )
     assert 0.3 < lin < 0.4
     rng = np.random.default_rng(0)
     Y = y[:, None] + rng.normal(0, 0.3, (len(x), 8))
-    est, sd = lp.crossing_with_error(x, Y)
+    est, sd = crossing_with_error(x, Y)
     assert abs(np.log10(est / 0.7)) < 3 * sd + 0.01 and 0 < sd < 0.05
 
 
 def test_edges_panels_and_sem():
-    e = lp.edges(np.array([0.1, 1.0, 10.0]), log=True)
+    e = drawing.edges(np.array([0.1, 1.0, 10.0]), log=True)
     np.testing.assert_allclose(e, [10**-1.5, 10**-0.5, 10**0.5, 10**1.5])
     ds = xr.Dataset({"v": (("c",), [1.0, 2.0])}, coords={"c": [0.1, 0.2]})
-    back = lp.panel(lp.prefixed(ds, "a"), "a")
+    back = assembly.panel(assembly.prefixed(ds, "a"), "a")
     xr.testing.assert_identical(back, ds)
-    assert lp.sem(np.array([1.0, 3.0])) == pytest.approx(1.0)
-    assert np.isnan(lp.sem(np.array([1.0])))
+    assert sem(np.array([1.0, 3.0])) == pytest.approx(1.0)
+    assert np.isnan(sem(np.array([1.0])))
 
 
 # ----------------------------------------------------------------------------- engine consistency
@@ -203,7 +210,7 @@ def test_example_run_reproduces_the_engine_run():
             "task.n_test": 10,
         },
     )
-    ex = lp.example_run(spec, segment=10, stride=2, n_traces=4)
+    ex = examples.example_run(spec, segment=10, stride=2, n_traces=4)
     res = simulate_batch([spec])
     common = np.intersect1d(ex.epoch.values, res.epochs)
     assert len(common) >= 4

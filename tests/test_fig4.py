@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 import xarray as xr
 
-from curldescent.figures._linear import continuation as lp
 from curldescent.figures import fig4
+from curldescent.figures._linear import assembly, boundary
 from curldescent.figures.base import VERDICTS
 
 CS = np.array([0.01, 0.1, 1.0])
@@ -19,7 +19,7 @@ SEEDS = np.arange(4)
 def synthetic(*, redescend: bool = True, spike: bool = True, chaos: bool = False) -> xr.Dataset:
     """A dataset shaped like fig4.compute's: beyond alpha_crit(c), runs of (a) end at 1e-8
     (or stay at 1e-1 when not ``redescend``); runs of (b) spike to 1e-1 (or stay at 1e-15)."""
-    ac = np.array([lp.alpha_crit("readout", c) for c in CS])
+    ac = np.array([boundary.alpha_crit("readout", c) for c in CS])
     beyond = ALPHAS[None, :] > ac[:, None]
     rep = lambda v, n=len(SEEDS): np.repeat(np.asarray(v)[..., None], n, -1)  # noqa: E731
     final = np.where(beyond, 1e-8 if redescend else 1e-1, 1e-20)
@@ -49,7 +49,7 @@ def synthetic(*, redescend: bool = True, spike: bool = True, chaos: bool = False
         },
         coords={"c": CS, "alpha": ALPHAS, "seed": np.arange(2)},
     )
-    sb = ALPHAS > lp.alpha_crit("readout", 0.1)
+    sb = ALPHAS > boundary.alpha_crit("readout", 0.1)
     fpk = np.where(sb & spike, -1.0, -15.0)
     ffin = np.where(sb, -8.0 if redescend else -1.0, -15.0)
     sl = xr.Dataset(
@@ -65,7 +65,12 @@ def synthetic(*, redescend: bool = True, spike: bool = True, chaos: bool = False
         coords={"scheme": ["map_full_batch", "flow"], "alpha": ALPHAS, "seed": np.arange(2)},
     )
     data = xr.merge(
-        [lp.prefixed(a, "a"), lp.prefixed(b, "b"), lp.prefixed(ly, "ly"), lp.prefixed(sl, "sl")]
+        [
+            assembly.prefixed(a, "a"),
+            assembly.prefixed(b, "b"),
+            assembly.prefixed(ly, "ly"),
+            assembly.prefixed(sl, "sl"),
+        ]
     )
     data.attrs.update(
         {

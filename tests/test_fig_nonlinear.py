@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 import xarray as xr
 
-from curldescent.figures._linear import continuation as lp
 from curldescent.figures import fig5, fig6, fig7, fig8, fig9, fig10
+from curldescent.figures._linear import assembly, boundary
 from curldescent.figures.base import VERDICTS, run_figure
 
 
@@ -79,15 +79,17 @@ def test_fig6_fig8_phase_diagram_smoke(tmp_path_factory):
 
     out, _, d6, c6 = _run("fig6", tmp_path_factory)
     assert any(c["claim"].startswith("(6)") for c in c6)
-    main = lp.panel(d6, "main")
+    main = assembly.panel(d6, "main")
     assert main.log10_error.dims == ("c", "alpha") and np.all(np.isfinite(main.log10_error.values))
     assert "fig6-smoke" in SWEEPS and resolve_sweep("fig6-smoke") == fig6.sweeps("smoke")["main"]
     again = fig6.compute("smoke", out)  # resumes from the stores
     xr.testing.assert_allclose(again.drop_attrs(), d6.drop_attrs())
     _, _, d8, c8 = _run("fig8", tmp_path_factory)
     assert any(c["claim"].startswith("(7)") for c in c8)
-    b = lp.panel(d8, "b")
-    assert np.all(b.peak_log10_error.values >= lp.panel(d8, "a").log10_error.values.min() - 50)
+    b = assembly.panel(d8, "b")
+    assert np.all(
+        b.peak_log10_error.values >= assembly.panel(d8, "a").log10_error.values.min() - 50
+    )
     assert "fig8-peak-smoke" in SWEEPS
 
 
@@ -159,7 +161,7 @@ def test_phase_panel_draws_only_finite_simulated_boundary_points():
         ax,
         p,
         "z",
-        lp.boundary("hidden"),
+        boundary.boundary("hidden"),
         "hidden",
         title="t",
         label="z",

@@ -100,7 +100,8 @@ def compute() -> dict[str, np.ndarray]:
     """Every pinned array, by name."""
     from curldescent.analysis.flow import simulate_flow_batch
     from curldescent.engine import simulate, simulate_batch
-    from curldescent.figures._linear.continuation import MapTask, example_run, run_map_task
+    from curldescent.figures._linear.continuation import MapTask, run_map_task
+    from curldescent.figures._linear.examples import example_run
     from curldescent.rules import Curl
 
     specs = _specs()

@@ -1,14 +1,19 @@
-"""Summary statistics shared by the figures: the standard error of the mean, NaN-aware.
+r"""Summary statistics shared by the figures: the standard error of the mean (NaN-aware)
+and the midpoint crossing that locates a transition on a grid, with its bootstrap error.
 
 Examples:
     >>> import numpy as np
-    >>> from curldescent.analysis.statistics import sem
+    >>> from curldescent.analysis.statistics import midpoint_crossing, sem
     >>> float(sem(np.array([1.0, 2.0, 3.0, np.nan])))
     0.5773502691896258
+    >>> c = np.array([0.1, 1.0, 10.0])
+    >>> round(midpoint_crossing(c, np.array([-15.0, -15.0, 0.0])), 6)  # half-way in log10 c
+    3.162278
 """
 
 from __future__ import annotations
 
+import math
 import warnings
 from typing import Any
 
@@ -24,3 +29,70 @@ def sem(values: np.ndarray, axis: int | None = None) -> Any:
         warnings.simplefilter("ignore", RuntimeWarning)
         out = np.nanstd(v, axis=axis, ddof=1) / np.sqrt(n)
     return np.where(n > 1, out, np.nan)[()]
+
+
+def midpoint_crossing(
+    x: np.ndarray, y: np.ndarray, *, min_span: float = 3.0, log_x: bool = True
+) -> float:
+    r"""Where ``y(x)`` first crosses the midpoint of its range going up.
+
+    With :math:`m = (\max y + \min y)/2` over the finite ``y``, the crossing is the first
+    grid interval :math:`[x_{i-1}, x_i]` with :math:`y_{i-1} < m \le y_i`, interpolated
+    linearly in :math:`\log_{10} x` (``log_x``) or in x. Figs. 3, 4, 6 and 8 read their
+    simulated boundaries this way (``y``: a seed-mean log10 error along c or α).
+
+    Args:
+        x: ascending abscissae.
+        y: values at ``x`` (non-finite entries are left out).
+        min_span: the smallest range of ``y`` that counts as a transition.
+        log_x: interpolate in :math:`\log_{10} x` (else in x).
+
+    Returns:
+        The crossing, or NaN when ``y``'s range is below ``min_span`` (no transition) or
+        ``y`` starts at or above the midpoint (the crossing lies below the grid).
+    """
+    x = np.asarray(x, float)
+    y = np.asarray(y, float)
+    ok = np.isfinite(y)
+    x, y = x[ok], y[ok]
+    if len(y) < 2 or np.max(y) - np.min(y) < min_span:
+        return math.nan
+    mid = 0.5 * (np.max(y) + np.min(y))
+    if y[0] >= mid:
+        return math.nan
+    i = int(np.argmax(y >= mid))
+    lx = np.log10(x) if log_x else x
+    t = (mid - y[i - 1]) / (y[i] - y[i - 1])
+    v = lx[i - 1] + t * (lx[i] - lx[i - 1])
+    return float(10**v if log_x else v)
+
+
+def crossing_with_error(
+    x: np.ndarray, Y: np.ndarray, *, n_boot: int = 200, seed: int = 0, min_span: float = 3.0
+) -> tuple[float, float]:
+    r"""The :func:`midpoint_crossing` (in :math:`\log_{10} x`) of the seed mean of ``Y`` and
+    its bootstrap error over seeds.
+
+    Args:
+        x: ascending abscissae (positive).
+        Y: values, shape ``(len(x), n_seeds)``; NaN entries are left out of the means.
+        n_boot: bootstrap resamples of the seeds (with replacement).
+        seed: seed of the resampling (the result is deterministic).
+        min_span: as in :func:`midpoint_crossing`.
+
+    Returns:
+        ``(crossing, sd)``: the crossing of the seed mean (NaN if none) and the standard
+        deviation of :math:`\log_{10}` of the resamples' crossings (NaN with fewer than two
+        finite ones).
+    """
+    est = midpoint_crossing(x, np.nanmean(Y, axis=1), min_span=min_span)
+    rng = np.random.default_rng(seed)
+    S = Y.shape[1]
+    boots = []
+    for _ in range(n_boot):
+        pick = rng.integers(0, S, S)
+        v = midpoint_crossing(x, np.nanmean(Y[:, pick], axis=1), min_span=min_span)
+        if np.isfinite(v):
+            boots.append(np.log10(v))
+    err = float(np.std(boots)) if len(boots) > 1 else math.nan
+    return est, err

@@ -38,8 +38,9 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
-from curldescent.analysis.statistics import sem
-from curldescent.figures._linear import continuation as lp
+from curldescent.analysis.statistics import crossing_with_error, sem
+from curldescent.figures._linear import assembly, boundary, continuation, drawing, grids
+from curldescent.figures._linear import claims as phase_claims
 from curldescent.figures.base import Claim, verdict
 from curldescent.plotting import OKABE_ITO, shared_key
 
@@ -224,7 +225,7 @@ def sweeps(profile: str) -> dict[str, Any]:
     base_sl = base_b.replace(**{"train.epochs": sl["epochs"], "train.final_window": sl["window"]})
     total = g["total"]
     out = {
-        "a": lp.grid_sweep(
+        "a": grids.grid_sweep(
             f"fig3a-{profile}",
             base_a,
             LAYER,
@@ -235,7 +236,7 @@ def sweeps(profile: str) -> dict[str, Any]:
             store_weights=True,
             description="Fig. 3a: batch 10, random start",
         ),
-        "b_alpha": lp.grid_sweep(
+        "b_alpha": grids.grid_sweep(
             f"fig3b-alpha-{profile}",
             base_b,
             LAYER,
@@ -247,7 +248,7 @@ def sweeps(profile: str) -> dict[str, Any]:
             chunk_size=b["chunk"],
             description="Fig. 3b top: full batch from the normalised teacher + 1e-10 on W2",
         ),
-        "b_c": lp.grid_sweep(
+        "b_c": grids.grid_sweep(
             f"fig3b-c-{profile}",
             base_b,
             LAYER,
@@ -258,7 +259,7 @@ def sweeps(profile: str) -> dict[str, Any]:
             chunk_size=b["chunk"],
             description="Fig. 3b bottom",
         ),
-        "slice_fb": lp.grid_sweep(
+        "slice_fb": grids.grid_sweep(
             f"fig3-slice-fb-{profile}",
             base_sl,
             LAYER,
@@ -271,7 +272,7 @@ def sweeps(profile: str) -> dict[str, Any]:
         ),
     }
     if "map_batch_10" in sl["methods"]:
-        out["slice_b10"] = lp.grid_sweep(
+        out["slice_b10"] = grids.grid_sweep(
             f"fig3-slice-b10-{profile}",
             base_sl.replace(**{"train.batch_size": 10}),
             LAYER,
@@ -287,7 +288,7 @@ def sweeps(profile: str) -> dict[str, Any]:
 def planned_runs(profile: str) -> int:
     """Runs the profile simulates (for progress displays before computing); the flow
     repeats the runs of the ``slice_fb`` sweep."""
-    return lp.planned_runs(sweeps(profile), "slice_fb")
+    return assembly.planned_runs(sweeps(profile), "slice_fb")
 
 
 def _register() -> None:
@@ -322,30 +323,30 @@ def compute(profile: str, out: Path, executor: Any = None) -> xr.Dataset:
     times: dict[str, float] = {}
 
     t0 = time.time()
-    a, store_a = lp.run_grid(sw["a"], root, executor)
-    lp.timing("sweep_a", t0, times)
+    a, store_a = grids.run_grid(sw["a"], root, executor)
+    assembly.timing("sweep_a", t0, times)
     t0 = time.time()
-    ba, store_ba = lp.run_grid(sw["b_alpha"], root, executor, curves=True)
-    bc, _ = lp.run_grid(sw["b_c"], root, executor)
-    lp.timing("sweeps_b", t0, times)
+    ba, store_ba = grids.run_grid(sw["b_alpha"], root, executor, curves=True)
+    bc, _ = grids.run_grid(sw["b_c"], root, executor)
+    assembly.timing("sweeps_b", t0, times)
 
-    ex, ly = lp.example_and_lyapunov(
+    ex, ly = assembly.example_and_lyapunov(
         "fig3a", LAYER, profile, g, sw["a"], store_a, root, executor, times
     )
 
     parts = {}
     if g["b"]["cycles"]:
         t0 = time.time()
-        cyb = lp.cached(
+        cyb = assembly.cached(
             root / f"cycles-b-{profile}.nc",
             {"sweep": sw["b_alpha"].to_dict()},
-            lambda: lp.cycle_periods(
+            lambda: continuation.cycle_periods(
                 sw["b_alpha"], store_ba, g["b"]["c_alpha"], g["b"]["seeds"], executor
             ),
         )
         parts["cy"] = cyb[["period"]]
-        lp.timing("cycles_b", t0, times)
-    sl = lp.scheme_slice(
+        assembly.timing("cycles_b", t0, times)
+    sl = assembly.scheme_slice(
         profile,
         sw["slice_fb"],
         g["slice"]["seeds"],
@@ -364,7 +365,7 @@ def compute(profile: str, out: Path, executor: Any = None) -> xr.Dataset:
         "sl": sl,
         **parts,
     }
-    return lp.assemble(
+    return assembly.assemble(
         "fig3",
         LAYER,
         profile,
@@ -388,14 +389,14 @@ def compute(profile: str, out: Path, executor: Any = None) -> xr.Dataset:
 
 def plot(data: xr.Dataset):
     """Panels a–h (see the module docstring); reads ``data`` only."""
-    fig, ax = lp.panel_grid("a b1 b2 / c d e / f g h")
-    bnd = lp.panel(data, "bd")
+    fig, ax = drawing.panel_grid("a b1 b2 / c d e / f g h")
+    bnd = assembly.panel(data, "bd")
 
     # (a) phase diagram
-    a = lp.panel(data, "a")
-    Z = lp.finite(a.final_log10_test_error).mean("seed")
+    a = assembly.panel(data, "a")
+    Z = grids.finite(a.final_log10_test_error).mean("seed")
     vmax = max(0.0, float(np.nanmax(Z)))
-    lp.heatmap(
+    drawing.heatmap(
         fig,
         ax["a"],
         a.c.values,
@@ -405,19 +406,19 @@ def plot(data: xr.Dataset):
         vmin=-15,
         vmax=vmax,
     )
-    lp.draw_boundary(ax["a"], bnd, LAYER)
-    lp.mark_diverged(ax["a"], a.c.values, a.alpha.values, a.diverged.values)
+    drawing.draw_boundary(ax["a"], bnd, LAYER)
+    drawing.mark_diverged(ax["a"], a.c.values, a.alpha.values, a.diverged.values)
     ax["a"].set(
         xlabel="compression ratio $c=M/N$",
         ylabel=r"flipped fraction $\alpha_h$",
         ylim=(float(a.alpha.min()) - 0.05, float(a.alpha.max()) + 0.05),
-        xlim=(lp.edges(a.c.values, log=True)[0], lp.edges(a.c.values, log=True)[-1]),
+        xlim=(drawing.edges(a.c.values, log=True)[0], drawing.edges(a.c.values, log=True)[-1]),
         title=f"a  final test error ({a.sizes['seed']} seeds)",
     )
     zoom = a.c.values <= 0.7 + 1e-9
     if zoom.sum() >= 2:
         ins = ax["a"].inset_axes([0.55, 0.47, 0.42, 0.42])
-        lp.heatmap(
+        drawing.heatmap(
             fig,
             ins,
             a.c.values[zoom],
@@ -428,9 +429,10 @@ def plot(data: xr.Dataset):
             vmax=vmax,
             colorbar=False,
         )
-        lp.draw_boundary(ins, bnd, LAYER)
+        drawing.draw_boundary(ins, bnd, LAYER)
         ins.set_xlim(
-            lp.edges(a.c.values[zoom], log=True)[0], lp.edges(a.c.values[zoom], log=True)[-1]
+            drawing.edges(a.c.values[zoom], log=True)[0],
+            drawing.edges(a.c.values[zoom], log=True)[-1],
         )
         ins.set_ylim(float(a.alpha.min()) - 0.05, float(a.alpha.max()) + 0.05)
         ins.set_xticks([0.1, 0.5], ["0.1", "0.5"])
@@ -439,8 +441,8 @@ def plot(data: xr.Dataset):
         ins.set_title(r"$c\in[0.1, 0.7]$", pad=2)
 
     # (b) q
-    ba = lp.panel(data, "ba")
-    bc = lp.panel(data, "bc")
+    ba = assembly.panel(data, "ba")
+    bc = assembly.panel(data, "bc")
     floor = 1e-17
     lines = []
     for c in ba.c.values:
@@ -455,11 +457,11 @@ def plot(data: xr.Dataset):
             label=f"c = {c:.3f}",
         )
         lines.append(line)
-        ac = lp.alpha_crit(LAYER, float(c))
+        ac = boundary.alpha_crit(LAYER, float(c))
         if 0 < ac < 1:
             ax["b1"].axvline(ac, ls="--", color=line[0].get_color(), lw=1)
     if "cy_period" in data:
-        cy = lp.panel(data, "cy")
+        cy = assembly.panel(data, "cy")
         boxed = False
         for c in cy.c.values:
             two = (cy.period.sel(c=c) == 2).values
@@ -495,20 +497,20 @@ def plot(data: xr.Dataset):
             capsize=2,
             label=rf"$\alpha_h$ = {alpha:g}",
         )
-        ax["b2"].axvline(lp.c_crit(float(alpha)), ls="--", color=line[0].get_color(), lw=1)
+        ax["b2"].axvline(boundary.c_crit(float(alpha)), ls="--", color=line[0].get_color(), lw=1)
     ax["b2"].set(xscale="log", yscale="log", xlabel="$c$", ylabel="$q$", title="b  $q$ against $c$")
-    lp.log_c_axis(ax["b2"])
+    drawing.log_c_axis(ax["b2"])
     ax["b2"].legend()
 
     # (c, d) example
-    lp.example_panels(ax["c"], ax["d"], data, r"$\alpha_h$", "d  weight autocorrelations")
+    drawing.example_panels(ax["c"], ax["d"], data, r"$\alpha_h$", "d  weight autocorrelations")
 
     # (e) Lyapunov map
-    lp.lyapunov_panel(fig, ax["e"], lp.panel(data, "ly"), bnd, LAYER, r"$\alpha_h$", "e")
+    drawing.lyapunov_panel(fig, ax["e"], assembly.panel(data, "ly"), bnd, LAYER, r"$\alpha_h$", "e")
 
     # (f-h) slice
-    lp.slice_panels(
-        (ax["f"], ax["g"], ax["h"]), lp.panel(data, "sl"), data.attrs, LAYER, r"$\alpha_h$"
+    drawing.slice_panels(
+        (ax["f"], ax["g"], ax["h"]), assembly.panel(data, "sl"), data.attrs, LAYER, r"$\alpha_h$"
     )
     shared_key(fig)
     return fig
@@ -521,25 +523,25 @@ def claim_stability(data: xr.Dataset) -> Claim:
     r"""(1) For α_h > 0: runs well inside the analytic stable region (c ≤ c_crit/1.25) reach
     low test error (< ``LOW_ERROR``), runs well beyond it (c ≥ 1.5 c_crit) do not
     (> ``HIGH_ERROR``), and q rises across the boundary (Fig. 3b, c sweep)."""
-    a = lp.panel(data, "a")
-    cc = np.array([lp.c_crit(al) for al in a.alpha.values])
+    a = assembly.panel(data, "a")
+    cc = np.array([boundary.c_crit(al) for al in a.alpha.values])
     c = a.c.values[:, None]
     pos = (a.alpha.values > 0)[None, :]
     inside = pos & (c <= cc[None, :] / 1.25)
     beyond = pos & (c >= 1.5 * cc[None, :])
-    err = lp.failed_error(a.final_test_error.values)  # (c, alpha, seed); diverged = failed
+    err = grids.failed_error(a.final_test_error.values)  # (c, alpha, seed); diverged = failed
     f_in = (
-        np.mean(err[inside] < lp.LOW_ERROR, axis=0)
+        np.mean(err[inside] < phase_claims.LOW_ERROR, axis=0)
         if inside.any()
         else np.full(err.shape[-1], np.nan)
     )
     f_out = (
-        np.mean(err[beyond] > lp.HIGH_ERROR, axis=0)
+        np.mean(err[beyond] > phase_claims.HIGH_ERROR, axis=0)
         if beyond.any()
         else np.full(err.shape[-1], np.nan)
     )
-    bc = lp.panel(data, "bc")
-    ccb = np.array([lp.c_crit(al) for al in bc.alpha.values])
+    bc = assembly.panel(data, "bc")
+    ccb = np.array([boundary.c_crit(al) for al in bc.alpha.values])
     q = bc.q.values  # (c, alpha, seed)
     qin = q[(bc.c.values[:, None] < ccb[None, :])]
     qout = q[(bc.c.values[:, None] > ccb[None, :])]
@@ -563,7 +565,7 @@ def claim_stability(data: xr.Dataset) -> Claim:
         bool(testable)
         and np.mean(f_in) >= 0.9
         and np.mean(f_out) >= 0.9
-        and q_out > max(lp.Q_CHAOS, 1e3 * q_in)
+        and q_out > max(phase_claims.Q_CHAOS, 1e3 * q_in)
     )
     return Claim(
         "Hidden-layer flips (alpha_h > 0): runs inside the analytic stable region reach low test error, runs well "
@@ -571,26 +573,26 @@ def claim_stability(data: xr.Dataset) -> Claim:
         value,
         verdict(ok) if testable else "not tested",
         uncertainty=unc,
-        detail=f"fractions over runs at grid points with c <= c_crit/1.25 (error < {lp.LOW_ERROR:g}) and c >= 1.5 c_crit "
-        f"(error > {lp.HIGH_ERROR:g}); uncertainty: SEM over seeds; q: median over the c sweep of (b) either side of "
-        f"c_crit(alpha_h); 'rises' = beyond > max({lp.Q_CHAOS:g}, 1e3 x inside); reproduced if both fractions >= 0.9",
+        detail=f"fractions over runs at grid points with c <= c_crit/1.25 (error < {phase_claims.LOW_ERROR:g}) and c >= 1.5 c_crit "
+        f"(error > {phase_claims.HIGH_ERROR:g}); uncertainty: SEM over seeds; q: median over the c sweep of (b) either side of "
+        f"c_crit(alpha_h); 'rises' = beyond > max({phase_claims.Q_CHAOS:g}, 1e3 x inside); reproduced if both fractions >= 0.9",
     )
 
 
 def claim_boundary(data: xr.Dataset) -> Claim:
     r"""(2) The simulated boundary per α_h (where the seed-mean log error crosses the midpoint
     of its range along c) against the analytic c_crit(α_h)."""
-    a = lp.panel(data, "a")
+    a = assembly.panel(data, "a")
     rows = {}
     logratios = []
     for al in a.alpha.values:
         if al <= 0:
             continue
-        Y = lp.finite(
+        Y = grids.finite(
             a.final_log10_test_error.sel(alpha=al)
         ).values  # (c, seed); diverged runs left out
-        c_sim, err = lp.crossing_with_error(a.c.values, Y)
-        c_th = lp.c_crit(float(al))
+        c_sim, err = crossing_with_error(a.c.values, Y)
+        c_th = boundary.c_crit(float(al))
         rows[f"{al:g}"] = {"c_sim": c_sim, "log10_c_sim_sd": err, "c_crit": c_th}
         if np.isfinite(c_sim) and np.isfinite(c_th) and c_th > 0:
             logratios.append(abs(math.log10(c_sim / c_th)))
@@ -619,9 +621,9 @@ def claim_boundary(data: xr.Dataset) -> Claim:
 def claim_flow_chaos(data: xr.Dataset) -> Claim:
     """Beyond the paper: the chaos beyond the hidden boundary belongs to the flow (q > Q_CHAOS
     and high error in the flow beyond the boundary, convergence inside it)."""
-    sl = lp.panel(data, "sl")
+    sl = assembly.panel(data, "sl")
     c = float(data.attrs["slice_c"])
-    ac = lp.alpha_crit(LAYER, c)
+    ac = boundary.alpha_crit(LAYER, c)
     al = sl.alpha.values
     beyond = al > ac + 0.05
     inside = al < ac - 0.05
@@ -630,11 +632,16 @@ def claim_flow_chaos(data: xr.Dataset) -> Claim:
     value = {
         "alpha_crit": ac,
         "fraction_flow_chaotic_beyond": float(
-            np.mean((q[beyond] > lp.Q_CHAOS) & (err[beyond] > np.log10(lp.HIGH_ERROR)))
+            np.mean(
+                (q[beyond] > phase_claims.Q_CHAOS)
+                & (err[beyond] > np.log10(phase_claims.HIGH_ERROR))
+            )
         )
         if beyond.any()
         else math.nan,
-        "fraction_flow_converged_inside": float(np.mean(err[inside] < np.log10(lp.LOW_ERROR)))
+        "fraction_flow_converged_inside": float(
+            np.mean(err[inside] < np.log10(phase_claims.LOW_ERROR))
+        )
         if inside.any()
         else math.nan,
         "median_q_flow_beyond": float(np.median(q[beyond])) if beyond.any() else math.nan,
@@ -654,7 +661,7 @@ def claim_flow_chaos(data: xr.Dataset) -> Claim:
         value,
         verdict(ok),
         detail=f"slice c = {c:.3f}: beyond = alpha > alpha_crit + 0.05, inside = alpha < alpha_crit - 0.05; "
-        f"chaotic = q > {lp.Q_CHAOS:g} and error > {lp.HIGH_ERROR:g}; reproduced if both fractions >= 0.8",
+        f"chaotic = q > {phase_claims.Q_CHAOS:g} and error > {phase_claims.HIGH_ERROR:g}; reproduced if both fractions >= 0.8",
     )
 
 
@@ -663,7 +670,7 @@ def claims(data: xr.Dataset) -> list[Claim]:
     return [
         claim_stability(data),
         claim_boundary(data),
-        lp.claim_lyapunov(data, LAYER),
-        lp.claim_cycles(data, LAYER),
+        phase_claims.claim_lyapunov(data, LAYER),
+        phase_claims.claim_cycles(data, LAYER),
         claim_flow_chaos(data),
     ]

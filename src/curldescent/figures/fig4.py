@@ -33,8 +33,9 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
-from curldescent.analysis.statistics import sem
-from curldescent.figures._linear import continuation as lp
+from curldescent.analysis.statistics import midpoint_crossing, sem
+from curldescent.figures._linear import assembly, boundary, continuation, drawing, grids
+from curldescent.figures._linear import claims as phase_claims
 from curldescent.figures.base import Claim, verdict
 from curldescent.plotting import OKABE_ITO, shared_key
 
@@ -150,7 +151,7 @@ def sweeps(profile: str) -> dict[str, Any]:
     base_a = preset_spec("fig4a", **kw)
     base_b = preset_spec("fig4", **kw)
     return {
-        "a": lp.grid_sweep(
+        "a": grids.grid_sweep(
             f"fig4a-{profile}",
             base_a,
             LAYER,
@@ -161,7 +162,7 @@ def sweeps(profile: str) -> dict[str, Any]:
             store_weights=True,
             description="Fig. 4a: full batch, random start",
         ),
-        "b": lp.grid_sweep(
+        "b": grids.grid_sweep(
             f"fig4b-{profile}",
             base_b,
             LAYER,
@@ -171,7 +172,7 @@ def sweeps(profile: str) -> dict[str, Any]:
             total=total,
             description="Fig. 4b: full batch, teacher + 1e-15 on W1",
         ),
-        "slice": lp.grid_sweep(
+        "slice": grids.grid_sweep(
             f"fig4-slice-{profile}",
             base_b,
             LAYER,
@@ -187,7 +188,7 @@ def sweeps(profile: str) -> dict[str, Any]:
 
 def planned_runs(profile: str) -> int:
     """Runs the profile simulates (for progress displays before computing)."""
-    return lp.planned_runs(sweeps(profile), "slice")
+    return assembly.planned_runs(sweeps(profile), "slice")
 
 
 def _register() -> None:
@@ -214,18 +215,18 @@ def compute(profile: str, out: Path, executor: Any = None) -> xr.Dataset:
     times: dict[str, float] = {}
 
     t0 = time.time()
-    a, store_a = lp.run_grid(sw["a"], root, executor)
-    lp.timing("sweep_a", t0, times)
+    a, store_a = grids.run_grid(sw["a"], root, executor)
+    assembly.timing("sweep_a", t0, times)
     t0 = time.time()
-    b, _ = lp.run_grid(sw["b"], root, executor)
-    lp.timing("sweep_b", t0, times)
+    b, _ = grids.run_grid(sw["b"], root, executor)
+    assembly.timing("sweep_b", t0, times)
 
-    ex, ly = lp.example_and_lyapunov(
+    ex, ly = assembly.example_and_lyapunov(
         "fig4", LAYER, profile, g, sw["a"], store_a, root, executor, times
     )
-    sl = lp.scheme_slice(profile, sw["slice"], g["slice"]["seeds"], root, executor, times)
+    sl = assembly.scheme_slice(profile, sw["slice"], g["slice"]["seeds"], root, executor, times)
 
-    return lp.assemble(
+    return assembly.assemble(
         "fig4",
         LAYER,
         profile,
@@ -247,13 +248,13 @@ def plot(data: xr.Dataset):
     from matplotlib.patheffects import withStroke
     from matplotlib.ticker import NullLocator
 
-    fig, ax = lp.panel_grid("a b c / d e f / g h i")
-    bnd = lp.panel(data, "bd")
+    fig, ax = drawing.panel_grid("a b c / d e f / g h i")
+    bnd = assembly.panel(data, "bd")
     sym = r"$\alpha_r$"
 
-    a = lp.panel(data, "a")
-    Z = lp.finite(a.final_log10_test_error).mean("seed")
-    lp.heatmap(
+    a = assembly.panel(data, "a")
+    Z = grids.finite(a.final_log10_test_error).mean("seed")
+    drawing.heatmap(
         fig,
         ax["a"],
         a.c.values,
@@ -263,11 +264,11 @@ def plot(data: xr.Dataset):
         vmin=-15,
         vmax=max(0.0, float(np.nanmax(Z))),
     )
-    b = lp.panel(data, "b")
+    b = assembly.panel(data, "b")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        P = lp.finite(b.peak_log10_test_error).max("seed")
-    lp.heatmap(
+        P = grids.finite(b.peak_log10_test_error).max("seed")
+    drawing.heatmap(
         fig,
         ax["b"],
         b.c.values,
@@ -282,17 +283,17 @@ def plot(data: xr.Dataset):
         "a": (a, f"a  final test error ({a.sizes['seed']} seeds)"),
         "b": (b, f"b  peak error ({b.sizes['seed']} seeds)"),
     }.items():
-        lp.draw_boundary(ax[k], bnd, LAYER, color=OKABE_ITO["sky"] if k == "b" else "k")
-        lp.mark_diverged(ax[k], d.c.values, d.alpha.values, d.diverged.values)
+        drawing.draw_boundary(ax[k], bnd, LAYER, color=OKABE_ITO["sky"] if k == "b" else "k")
+        drawing.mark_diverged(ax[k], d.c.values, d.alpha.values, d.diverged.values)
         ax[k].set(
             xlabel="compression ratio $c=M/N$",
             ylabel=sym,
             title=title,
-            xlim=(lp.edges(d.c.values, log=True)[0], lp.edges(d.c.values, log=True)[-1]),
+            xlim=(drawing.edges(d.c.values, log=True)[0], drawing.edges(d.c.values, log=True)[-1]),
             ylim=(float(d.alpha.min()) - 0.05, float(d.alpha.max()) + 0.05),
         )
 
-    ex = lp.panel(data, "ex")
+    ex = assembly.panel(data, "ex")
     exc = json.loads(data.attrs["example"])
     ep = ex.epoch.values
     pos = ep > 0
@@ -316,26 +317,26 @@ def plot(data: xr.Dataset):
     for t in texts:
         t.set_path_effects(halo)
 
-    lp.example_panels(ax["c"], ax["d"], data, sym, "d  weight autocorrelations")
+    drawing.example_panels(ax["c"], ax["d"], data, sym, "d  weight autocorrelations")
 
-    lp.lyapunov_panel(fig, ax["e"], lp.panel(data, "ly"), bnd, LAYER, sym, "e")
+    drawing.lyapunov_panel(fig, ax["e"], assembly.panel(data, "ly"), bnd, LAYER, sym, "e")
 
-    low = (a.final_test_error < lp.HIGH_ERROR).mean("seed")
+    low = (a.final_test_error < phase_claims.HIGH_ERROR).mean("seed")
     for c in a.c.values:
         line = ax["f"].plot(a.alpha.values, low.sel(c=c), marker="o", ms=3, label=f"{c:.3g}")
-        ac = lp.alpha_crit(LAYER, float(c))
+        ac = boundary.alpha_crit(LAYER, float(c))
         ax["f"].axvline(ac, color=line[0].get_color(), ls="--", lw=0.8)
     ax["f"].set(
         xlabel=sym,
-        ylabel=f"fraction with error < {lp.HIGH_ERROR:g}",
+        ylabel=f"fraction with error < {phase_claims.HIGH_ERROR:g}",
         ylim=(-0.05, 1.05),
         title="f  runs with low error",
     )
     ax["f"].legend(title="c", loc="lower left", frameon=True, framealpha=0.9)
 
-    lp.slice_panels(
+    drawing.slice_panels(
         (ax["g"], ax["h"], ax["i"]),
-        lp.panel(data, "sl"),
+        assembly.panel(data, "sl"),
         data.attrs,
         LAYER,
         sym,
@@ -352,15 +353,15 @@ def plot(data: xr.Dataset):
 
 def _beyond(d: xr.Dataset, margin: float = 0.0) -> np.ndarray:
     """(c, alpha) mask of points beyond the analytic boundary by more than ``margin`` in α."""
-    ac = np.array([lp.alpha_crit(LAYER, float(c)) for c in d.c.values])
+    ac = np.array([boundary.alpha_crit(LAYER, float(c)) for c in d.c.values])
     return d.alpha.values[None, :] > ac[:, None] + margin
 
 
 def claim_low_error(data: xr.Dataset) -> Claim:
     r"""(3) Readout flips beyond the boundary still end at low test error in most runs."""
-    a = lp.panel(data, "a")
+    a = assembly.panel(data, "a")
     beyond = _beyond(a)
-    err = lp.failed_error(a.final_test_error.values)  # (c, alpha, seed); diverged = failed
+    err = grids.failed_error(a.final_test_error.values)  # (c, alpha, seed); diverged = failed
     if not beyond.any():
         return Claim(
             "Readout flips beyond the boundary still end at low test error in most runs",
@@ -368,8 +369,8 @@ def claim_low_error(data: xr.Dataset) -> Claim:
             "not tested",
             detail="no grid point beyond the analytic boundary",
         )
-    per_seed = np.mean(err[beyond] < lp.HIGH_ERROR, axis=0)
-    per_seed_5 = np.mean(err[beyond] < lp.LOW_ERROR, axis=0)
+    per_seed = np.mean(err[beyond] < phase_claims.HIGH_ERROR, axis=0)
+    per_seed_5 = np.mean(err[beyond] < phase_claims.LOW_ERROR, axis=0)
     value = {
         "fraction_below_1e-3": float(np.mean(per_seed)),
         "fraction_below_1e-5": float(np.mean(per_seed_5)),
@@ -385,15 +386,17 @@ def claim_low_error(data: xr.Dataset) -> Claim:
             "sem_fraction_below_1e-3": float(sem(per_seed)),
             "sem_fraction_below_1e-5": float(sem(per_seed_5)),
         },
-        detail=f"runs at grid points with alpha_r > alpha_crit(c), final test error < {lp.HIGH_ERROR:g} (also reported: "
-        f"< {lp.LOW_ERROR:g}); uncertainty: SEM over seeds of the per-seed fraction; reproduced if > 0.5",
+        detail=f"runs at grid points with alpha_r > alpha_crit(c), final test error < {phase_claims.HIGH_ERROR:g} (also reported: "
+        f"< {phase_claims.LOW_ERROR:g}); uncertainty: SEM over seeds of the per-seed fraction; reproduced if > 0.5",
     )
 
 
 def claim_peak(data: xr.Dataset) -> Claim:
     r"""(4) The peak error from starts 1e-15 off the manifold rises across the readout boundary."""
-    b = lp.panel(data, "b")
-    pk = lp.finite(b.peak_log10_test_error).values  # (c, alpha, seed); diverged runs (NaN) left out
+    b = assembly.panel(data, "b")
+    pk = grids.finite(
+        b.peak_log10_test_error
+    ).values  # (c, alpha, seed); diverged runs (NaN) left out
     inside = ~_beyond(b)
     well = _beyond(b, margin=0.1)
     text = "Peak error over learning from 1e-15 off the solution manifold rises across the readout boundary (Fig. 4b)"
@@ -408,8 +411,8 @@ def claim_peak(data: xr.Dataset) -> Claim:
     rows = {}
     for i, c in enumerate(b.c.values):
         rows[f"{c:.3g}"] = {
-            "alpha_sim": lp.midpoint_crossing(b.alpha.values, mx[i], min_span=3.0, log_x=False),
-            "alpha_crit": lp.alpha_crit(LAYER, float(c)),
+            "alpha_sim": midpoint_crossing(b.alpha.values, mx[i], min_span=3.0, log_x=False),
+            "alpha_crit": boundary.alpha_crit(LAYER, float(c)),
         }
     value = {
         "mean_max_peak_inside": float(np.nanmean(mx[inside])),
@@ -435,15 +438,17 @@ def claim_peak(data: xr.Dataset) -> Claim:
 def claim_lyapunov(data: xr.Dataset) -> Claim:
     """Beyond the paper: readout flips do not make the learning map chaotic; runs that end at
     low error, on either side of the boundary, have λ_1 ≤ ``LAMBDA_TOL``."""
-    ly = lp.panel(data, "ly")
+    ly = assembly.panel(data, "ly")
     lam = ly.lyapunov.values
     err = ly.window_test_error.values
     beyond = np.broadcast_to(_beyond(ly)[..., None], lam.shape)
-    low = err < lp.LOW_ERROR
+    low = err < phase_claims.LOW_ERROR
     value = {
         "n_runs": int(lam.size),
-        "fraction_nonpositive_all": float(np.mean(lam <= lp.LAMBDA_TOL)),
-        "fraction_nonpositive_low_error_beyond": float(np.mean(lam[low & beyond] <= lp.LAMBDA_TOL))
+        "fraction_nonpositive_all": float(np.mean(lam <= phase_claims.LAMBDA_TOL)),
+        "fraction_nonpositive_low_error_beyond": float(
+            np.mean(lam[low & beyond] <= phase_claims.LAMBDA_TOL)
+        )
         if (low & beyond).any()
         else math.nan,
         "max_lambda": float(np.max(lam)),
@@ -467,16 +472,16 @@ def claim_lyapunov(data: xr.Dataset) -> Claim:
         verdict(value["fraction_nonpositive_low_error_beyond"] >= 0.9),
         uncertainty={"sem_lambda": float(sem(lam.ravel()))},
         detail=f"lambda_1 per epoch over {json.loads(data.attrs['lyapunov'])['n_lyap']} epochs of the full-batch map "
-        f"continued from the final weights of (a); converged: mean test error < {lp.LOW_ERROR:g} over the "
-        f"continuation window; reproduced if >= 90% of those beyond the boundary have lambda_1 <= {lp.LAMBDA_TOL:g}",
+        f"continued from the final weights of (a); converged: mean test error < {phase_claims.LOW_ERROR:g} over the "
+        f"continuation window; reproduced if >= 90% of those beyond the boundary have lambda_1 <= {phase_claims.LAMBDA_TOL:g}",
     )
 
 
 def claim_flow_redescent(data: xr.Dataset) -> Claim:
     """Beyond the paper: the spike and re-descent belong to the continuous flow."""
-    sl = lp.panel(data, "sl")
+    sl = assembly.panel(data, "sl")
     c = float(data.attrs["slice_c"])
-    ac = lp.alpha_crit(LAYER, c)
+    ac = boundary.alpha_crit(LAYER, c)
     al = sl.alpha.values
     well = al > ac + 0.1
     inside = al < ac - 0.05
@@ -492,7 +497,7 @@ def claim_flow_redescent(data: xr.Dataset) -> Claim:
         if well.any()
         else math.nan,
         "fraction_flow_redescent_of_spiking": float(
-            np.mean(fin[well][pk[well] > SPIKE_LOG10] < np.log10(lp.HIGH_ERROR))
+            np.mean(fin[well][pk[well] > SPIKE_LOG10] < np.log10(phase_claims.HIGH_ERROR))
         )
         if (pk[well] > SPIKE_LOG10).any()
         else math.nan,
@@ -512,7 +517,7 @@ def claim_flow_redescent(data: xr.Dataset) -> Claim:
         value,
         verdict(ok),
         detail=f"slice c = {c:.3g}: spike = peak log10 error > {SPIKE_LOG10:g} for alpha_r > alpha_crit + 0.1; "
-        f"re-descent = final error < {lp.HIGH_ERROR:g} among those; inside (alpha_r < alpha_crit - 0.05) = "
+        f"re-descent = final error < {phase_claims.HIGH_ERROR:g} among those; inside (alpha_r < alpha_crit - 0.05) = "
         "peak < -12; reproduced if >= 80% spike, >= 80% stay and > 50% re-descend",
     )
 
@@ -520,10 +525,10 @@ def claim_flow_redescent(data: xr.Dataset) -> Claim:
 def claim_map_follows_flow(data: xr.Dataset) -> Claim:
     """Beyond the paper: on the readout slice the full-batch map at lr = 0.1 follows the flow
     (same peak within a decade, same final regime), with no exact period-2 cycles."""
-    sl = lp.panel(data, "sl")
+    sl = assembly.panel(data, "sl")
     pm, pf = (sl.peak_log10_test_error.sel(scheme=s).values for s in ("map_full_batch", "flow"))
     fm, ff = (sl.final_log10_test_error.sel(scheme=s).values for s in ("map_full_batch", "flow"))
-    thr = np.log10(lp.HIGH_ERROR)
+    thr = np.log10(phase_claims.HIGH_ERROR)
     agree = (np.abs(pm - pf) <= 1.0) & ((fm < thr) == (ff < thr))
     per = sl.period.sel(scheme="map_full_batch").values
     value = {
@@ -539,7 +544,7 @@ def claim_map_follows_flow(data: xr.Dataset) -> Claim:
         verdict(value["fraction_runs_agreeing"] >= 0.8 and value["n_period_2_map"] == 0),
         uncertainty={"sem_agreement_over_seeds": float(sem(np.mean(agree, axis=0)))},
         detail=f"per (alpha_r, seed) from identical starts: |peak_map - peak_flow| <= 1 decade and final errors on the "
-        f"same side of {lp.HIGH_ERROR:g}; periods of the map continued {lp.N_CYCLE} epochs past the end; reproduced if "
+        f"same side of {phase_claims.HIGH_ERROR:g}; periods of the map continued {continuation.N_CYCLE} epochs past the end; reproduced if "
         ">= 80% agree and no period-2 cycle",
     )
 

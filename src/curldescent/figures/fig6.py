@@ -13,7 +13,7 @@ definition Fig. 3 uses for linear networks), with bootstrap error bars over seed
 
 The grids run through :mod:`curldescent.sweeps` (one resumable zarr store per grid under
 ``out/fig6-data``, any executor) with the phase-diagram helpers of Figs. 3 and 4
-(:mod:`curldescent.figures._linear_phase`); the sweep specs are registered in
+(:mod:`curldescent.figures._linear`); the sweep specs are registered in
 :data:`curldescent.sweeps.SWEEPS` as ``fig6-<profile>`` and ``fig6-zoom-<profile>``.
 """
 
@@ -28,7 +28,8 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
-from curldescent.figures._linear import continuation as lp
+from curldescent.analysis.statistics import crossing_with_error
+from curldescent.figures._linear import assembly, boundary, drawing, grids
 from curldescent.figures.base import Claim, verdict
 from curldescent.plotting import PRINT_WIDTH, shared_key
 from curldescent.presets import preset_spec
@@ -121,7 +122,7 @@ def sweeps(profile: str) -> dict[str, Any]:
         "zoom": (s["zoom_c"], "Fig. 6b: close-up for c in [0.1, 0.7]"),
     }
     return {
-        key: lp.grid_sweep(
+        key: grids.grid_sweep(
             f"{GRIDS[key]}-{profile}",
             _base(profile),
             LAYER,
@@ -161,7 +162,7 @@ def crossing_boundary(
     value: xr.DataArray, along: str, x: np.ndarray, names: dict[str, str]
 ) -> xr.Dataset:
     """Per point of the grid's other dimension (``c`` or ``alpha``), Fig. 3's midpoint
-    crossing (:func:`~curldescent.figures._linear_phase.crossing_with_error`: where the
+    crossing (:func:`~curldescent.analysis.statistics.crossing_with_error`: where the
     seed-mean of ``value`` crosses the midpoint of its range, interpolated in log10 ``x``;
     NaN when it changes by less than ``MIN_SPAN`` decades) along ``along`` at abscissae
     ``x``, and its bootstrap SD over seeds. Diverged (non-finite) runs count as +2.
@@ -170,7 +171,7 @@ def crossing_boundary(
     est, err = [], []
     for v in value[other].values:
         Y = value.sel({other: v}).transpose(along, "seed").values
-        e, sd = lp.crossing_with_error(x, np.where(np.isfinite(Y), Y, 2.0), min_span=MIN_SPAN)
+        e, sd = crossing_with_error(x, np.where(np.isfinite(Y), Y, 2.0), min_span=MIN_SPAN)
         est.append(e)
         err.append(sd)
     return xr.Dataset(
@@ -216,7 +217,7 @@ def compute(profile: str, out: Path, executor: Any = None) -> xr.Dataset:
     sw = sweeps(profile)
     for key in ("main", "zoom"):
         if key in sw:
-            grid, _ = lp.run_grid(sw[key], root, executor)
+            grid, _ = grids.run_grid(sw[key], root, executor)
             wall[key] = grid.attrs.get("sweep_wall_time_s")
         else:  # the close-up from the main grid's points with c <= ZOOM_MAX (at least one)
             keep = grid.c.values <= ZOOM_MAX * (1 + 1e-9)
@@ -235,14 +236,14 @@ def compute(profile: str, out: Path, executor: Any = None) -> xr.Dataset:
         panel = panel.merge(tanh_boundary(grid.assign(value=grid.final_log10_test_error)))
         panel["c_crit_linear"] = (
             ("alpha",),
-            np.array([lp.c_crit(float(a)) for a in grid.alpha.values]),
+            np.array([boundary.c_crit(float(a)) for a in grid.alpha.values]),
             {
                 "long_name": "linear large-N c_crit at the grid's alpha_h (inf: stable for all c)",
                 "units": "1",
             },
         )
-        parts.append(lp.prefixed(panel, key))
-    ds = xr.merge([*parts, lp.prefixed(lp.boundary(LAYER), "bd")])
+        parts.append(assembly.prefixed(panel, key))
+    ds = xr.merge([*parts, assembly.prefixed(boundary.boundary(LAYER), "bd")])
     ds.attrs.update(
         n_runs=planned_runs(profile),
         figure="fig6",
@@ -276,11 +277,11 @@ def phase_panel(
     **heat: Any,
 ) -> None:
     """One tanh phase-diagram panel: ``p[var]`` over (c, alpha) (``heat``: more
-    :func:`~curldescent.figures._linear_phase.heatmap` options), the linear boundary
+    :func:`~curldescent.figures._linear.drawing.heatmap` options), the linear boundary
     (``line``: its style), the simulated tanh boundary ``marks = (c, alpha, {"xerr" or
     "yerr": bars})`` as white markers where finite, axes and legend (at ``legend``; none if
     None)."""
-    lp.heatmap(
+    drawing.heatmap(
         fig,
         ax,
         p.c.values,
@@ -289,7 +290,7 @@ def phase_panel(
         label=label,
         **heat,
     )
-    lp.draw_boundary(ax, bnd, layer, **line)
+    drawing.draw_boundary(ax, bnd, layer, **line)
     if marks is not None:
         x, y, bars = marks
         ok = np.isfinite(x) & np.isfinite(y)
@@ -328,12 +329,12 @@ def phase_figure(data: xr.Dataset, details: str):
         f"{data.attrs['figure']} ({data.attrs['profile']}): tanh, M + N = {s['total']}, "
         + details.format(**s)
     )
-    return fig, axes, lp.panel(data, "bd")
+    return fig, axes, assembly.panel(data, "bd")
 
 
 def plot(data: xr.Dataset):
     fig, axes, bnd = phase_figure(data, "batch 10, {epochs} epochs, {seeds} seeds")
-    panels = {k: lp.panel(data, k) for k in ("main", "zoom")}
+    panels = {k: assembly.panel(data, k) for k in ("main", "zoom")}
     vmin = float(min(p.log10_error.min() for p in panels.values()))
     vmax = float(max(p.log10_error.max() for p in panels.values()))
     for ax, p, title in zip(
@@ -366,7 +367,7 @@ def num(x: float, nd: int = 4) -> float | None:
 
 def claims(data: xr.Dataset) -> list[Claim]:
     """Claim (6): the tanh hidden phase diagram follows the linear trend, shifted to lower c."""
-    p = lp.panel(data, "main")
+    p = assembly.panel(data, "main")
     alphas = p.alpha.values
     rows = {
         f"{al:g}": {

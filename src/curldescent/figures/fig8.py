@@ -17,7 +17,7 @@ midpoint of its range along :math:`\alpha_r` (Fig. 3's midpoint crossing, read a
 fraction), with bootstrap error bars.
 
 Grids run through :mod:`curldescent.sweeps` (resumable zarr stores under ``out/fig8-data``)
-with the phase-diagram helpers of Figs. 3 and 4 (:mod:`curldescent.figures._linear_phase`)
+with the phase-diagram helpers of Figs. 3 and 4 (:mod:`curldescent.figures._linear`)
 and Fig. 6; sweep specs are registered as ``fig8-<profile>`` and ``fig8-peak-<profile>``.
 """
 
@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
-from curldescent.figures._linear import continuation as lp
+from curldescent.figures._linear import assembly, boundary, grids
 from curldescent.figures.base import Claim, verdict
 from curldescent.figures.fig6 import (
     MIN_SPAN,
@@ -130,7 +130,7 @@ def sweeps(profile: str) -> dict[str, Any]:
         "peak": (True, "peak_seeds", "Fig. 8b: peak error from 1e-15 off the manifold"),
     }
     return {
-        key: lp.grid_sweep(
+        key: grids.grid_sweep(
             f"{GRIDS[key]}-{profile}",
             _base(profile, manifold=manifold),
             LAYER,
@@ -176,9 +176,9 @@ def compute(profile: str, out: Path, executor: Any = None) -> xr.Dataset:
     root = Path(out) / "fig8-data"
     root.mkdir(parents=True, exist_ok=True)
     sw = sweeps(profile)
-    fin, _ = lp.run_grid(sw["final"], root, executor)
-    peak, _ = lp.run_grid(sw["peak"], root, executor)
-    bnd = lp.boundary(LAYER)
+    fin, _ = grids.run_grid(sw["final"], root, executor)
+    peak, _ = grids.run_grid(sw["peak"], root, executor)
+    bnd = boundary.boundary(LAYER)
     a = xr.Dataset(
         {
             "log10_error": seed_reduce(
@@ -210,10 +210,12 @@ def compute(profile: str, out: Path, executor: Any = None) -> xr.Dataset:
     b = b.merge(alpha_boundary(peak.peak_log10_test_error))
     b["alpha_crit_linear"] = (
         ("c",),
-        np.array([lp.alpha_crit(LAYER, float(c)) for c in b.c.values]),
+        np.array([boundary.alpha_crit(LAYER, float(c)) for c in b.c.values]),
         {"long_name": "linear alpha_r^crit at the grid's c", "units": "1"},
     )
-    ds = xr.merge([lp.prefixed(a, "a"), lp.prefixed(b, "b"), lp.prefixed(bnd, "bd")])
+    ds = xr.merge(
+        [assembly.prefixed(a, "a"), assembly.prefixed(b, "b"), assembly.prefixed(bnd, "bd")]
+    )
     ds.attrs.update(
         n_runs=planned_runs(profile),
         figure="fig8",
@@ -234,7 +236,7 @@ def plot(data: xr.Dataset):
     fig, axes, bnd = phase_figure(
         data, "full batch, {epochs} epochs; a: {seeds} seeds, b: {peak_seeds} seeds"
     )
-    a, b = lp.panel(data, "a"), lp.panel(data, "b")
+    a, b = assembly.panel(data, "a"), assembly.panel(data, "b")
     marks = (b.c.values, b.alpha_tanh.values, {"yerr": np.nan_to_num(b.alpha_tanh_sd.values)})
     for ax, p, var, label, title, cmap, color, sim in (
         (
@@ -283,7 +285,7 @@ def plot(data: xr.Dataset):
 def claims(data: xr.Dataset) -> list[Claim]:
     """Claim (7): the tanh readout diagram follows the linear trend, shifted to lower c; and
     runs from a random start still reach low error beyond the linear boundary."""
-    a, b = lp.panel(data, "a"), lp.panel(data, "b")
+    a, b = assembly.panel(data, "a"), assembly.panel(data, "b")
     cs = b.c.values
     at, al = b.alpha_tanh.values, b.alpha_crit_linear.values
     rows = {
