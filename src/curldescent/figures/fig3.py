@@ -24,8 +24,8 @@ hidden layer's inputs obeying the flipped rule (eq. 5, :math:`D_2 = I`):
   ~10⁴ epochs at moderate α_h; the flow and the minibatch map fluctuate chaotically there.
 
 The sweeps run through :mod:`curldescent.sweeps` (zarr stores under ``out/fig3-data``,
-resumable, any executor); Lyapunov exponents, cycles, the flow and the example are cached
-there as netCDF.
+resumable, any executor); Lyapunov exponents, cycles, the flow and the example are derived
+results, kept there by :func:`curldescent.figures.cache.derived`.
 """
 
 from __future__ import annotations
@@ -42,6 +42,7 @@ from curldescent.analysis.statistics import crossing_with_error, sem
 from curldescent.figures._linear import assembly, boundary, continuation, drawing, grids
 from curldescent.figures._linear import claims as phase_claims
 from curldescent.figures.base import Claim, verdict
+from curldescent.figures.cache import derived
 from curldescent.plotting import OKABE_ITO, shared_key
 
 LAYER = "hidden"
@@ -337,8 +338,9 @@ def compute(profile: str, out: Path, executor: Any = None) -> xr.Dataset:
     parts = {}
     if g["b"]["cycles"]:
         t0 = time.time()
-        cyb = assembly.cached(
-            root / f"cycles-b-{profile}.nc",
+        cyb = derived(
+            root,
+            f"cycles-b-{profile}",
             {"sweep": sw["b_alpha"].to_dict()},
             lambda: continuation.cycle_periods(
                 sw["b_alpha"], store_ba, g["b"]["c_alpha"], g["b"]["seeds"], executor

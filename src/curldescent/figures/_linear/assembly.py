@@ -10,7 +10,7 @@ everything with the analytic boundary (:func:`assemble`).
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -21,26 +21,8 @@ from curldescent.figures._linear.continuation import N_CYCLE, cycle_periods, map
 from curldescent.figures._linear.examples import example_run
 from curldescent.figures._linear.flow import flow_grid, method_slice
 from curldescent.figures._linear.grids import alpha_field, run_grid
-from curldescent.figures.base import config_hash, store_path
-
-
-def cached(path: Path, config: Any, make: Callable[[], xr.Dataset]) -> xr.Dataset:
-    """``make()`` unless ``path`` holds a dataset computed with the same ``config``
-    (``attrs["config_hash"]``); the result is written to ``path`` (atomically)."""
-    from curldescent.results import write_dataset
-
-    h = config_hash(config)
-    if path.exists():
-        try:
-            with xr.open_dataset(path) as old:
-                if old.attrs.get("config_hash") == h:
-                    return old.load()
-        except (OSError, ValueError):
-            pass
-    ds = make()
-    ds.attrs["config_hash"] = h
-    write_dataset(ds, path)
-    return ds
+from curldescent.figures.base import store_path
+from curldescent.figures.cache import derived
 
 
 def example_and_lyapunov(
@@ -56,7 +38,7 @@ def example_and_lyapunov(
 ) -> tuple[xr.Dataset, xr.Dataset]:
     """The example run of ``g["example"]`` (preset ``preset``, c and α of the config) and the
     map continuation of the grid ``sweep_a`` (q, cycles, Lyapunov) of ``g["lyap"]``, each
-    cached under ``root``."""
+    a derived result kept under ``root`` (:func:`curldescent.figures.cache.derived`)."""
     import time
 
     from curldescent.presets import preset_spec, sizes_for_c
@@ -74,15 +56,17 @@ def example_and_lyapunov(
         },
     )
     t0 = time.time()
-    ex = cached(
-        root / f"example-{profile}.nc",
+    ex = derived(
+        root,
+        f"example-{profile}",
         {"spec": ex_spec, **ex_cfg},
         lambda: example_run(ex_spec, segment=ex_cfg["segment"], stride=ex_cfg["stride"]),
     )
     timing("example", t0, times)
     t0 = time.time()
-    ly = cached(
-        root / f"lyapunov-{profile}.nc",
+    ly = derived(
+        root,
+        f"lyapunov-{profile}",
         {"sweep": sweep_a.to_dict(), **ly_cfg},
         lambda: map_measurements(
             sweep_a,
@@ -119,8 +103,9 @@ def scheme_slice(
     seeds = list(seeds)
     t0 = time.time()
     fb, store = run_grid(sweep_fb, root, executor, curves=True)
-    cyc = cached(
-        root / f"cycles-{profile}.nc",
+    cyc = derived(
+        root,
+        f"cycles-{profile}",
         {"sweep": sweep_fb.to_dict()},
         lambda: cycle_periods(sweep_fb, store, [sweep_fb.axes[0].values[0]], seeds, executor),
     )
@@ -138,8 +123,9 @@ def scheme_slice(
         for ai in range(len(sweep_fb.axes[1].values))
     ]
     t0 = time.time()
-    methods["flow"] = cached(
-        root / f"flow-{profile}.nc",
+    methods["flow"] = derived(
+        root,
+        f"flow-{profile}",
         {"specs": specs},
         lambda: flow_grid(specs, sweep_fb.axes[1].values, seeds, executor=executor),
     )
@@ -219,6 +205,7 @@ def assemble(
 
 
 def timing(label: str, t0: float, log: dict) -> None:
+    """Record in ``log`` the seconds since ``t0`` under ``label`` (the figure's ``timing_s``)."""
     import time
 
     log[label] = round(time.time() - t0, 2)
