@@ -9,7 +9,7 @@ import xarray as xr
 
 from curldescent.figures import fig5, fig6, fig7, fig8, fig9, fig10
 from curldescent.figures._linear import assembly, boundary
-from curldescent.figures.base import VERDICTS, run_figure
+from curldescent.figures.base import VERDICTS, run_figure, store_path
 
 
 def _run(name, tmp_path_factory):
@@ -40,10 +40,14 @@ def test_fig10_relu_smoke(tmp_path_factory):
 
 @pytest.mark.slow
 def test_fig7_example_smoke(tmp_path_factory):
-    _, _, data, claims = _run("fig7", tmp_path_factory)
+    out, _, data, claims = _run("fig7", tmp_path_factory)
+    store = store_path(out / "fig7-data", fig7.sweeps("smoke")["example"])
+    assert store.exists()  # the runs live in the figure's sweep store
+    again = fig7.compute("smoke", out)  # resumes from the store
+    xr.testing.assert_equal(again, data)
     assert len(claims) == 2
     np.testing.assert_allclose(data.curl_acf_mean.values[0], 1.0)
-    assert data.curl_pc.shape == (fig7.SETTINGS["smoke"]["window"], 2)
+    assert data.curl_pc.shape == (fig7.SETTINGS["smoke"].window, 2)
     assert np.isfinite(float(data.curl_q)) and np.isfinite(float(data.gradient_q))
     specs = json.loads(data.attrs["specs"])
     assert (
@@ -173,3 +177,42 @@ def test_phase_panel_draws_only_finite_simulated_boundary_points():
     np.testing.assert_array_equal(bars.lines[0].get_xdata(), [0.5, 2.0])
     assert ax.get_ylabel() == r"flipped fraction $\alpha_h$"
     plt.close(fig)
+
+
+@pytest.mark.parametrize("name", ["fig3", "fig4", "fig6", "fig7", "fig8", "fig9"])
+def test_figure_module_shape(name):
+    """Frozen settings per profile, an unknown profile named with the allowed ones, the
+    runs as sweeps named after the figure and the profile, counted by planned_runs."""
+    import dataclasses
+    import importlib
+
+    from curldescent.specs import SpecError
+
+    fig = importlib.import_module(f"curldescent.figures.{name}")
+    assert set(fig.SETTINGS) == {"smoke", "quick", "paper"}
+    for profile in fig.SETTINGS:
+        s = fig.settings(profile)
+        assert s is fig.SETTINGS[profile] and dataclasses.is_dataclass(s)
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            s.__setattr__(dataclasses.fields(s)[0].name, None)
+        sw = fig.sweeps(profile)
+        assert sw and all(
+            x.name.startswith(name) and x.name.endswith(f"-{profile}") for x in sw.values()
+        )
+        assert fig.planned_runs(profile) >= sum(x.size for x in sw.values())
+    with pytest.raises(SpecError, match="allowed: smoke, quick, paper"):
+        fig.settings("huge")
+
+
+def test_example_runs_are_one_sweep_of_the_curl_run_and_its_control():
+    for fig, field in ((fig7, "alpha_hidden"), (fig9, "alpha_readout")):
+        sweep = fig.sweeps("paper")["example"]
+        curl, grad = (sweep.point_spec((i,)) for i in range(2))
+        assert sweep.store_weights and sweep.size == 2
+        assert curl.rule.kind == "curl" and getattr(curl.rule, field) == 0.6
+        assert grad.rule.kind == "gradient" and getattr(grad.rule, field) == 0.0
+        assert curl.seed == grad.seed and curl.network == grad.network
+        assert curl.train == grad.train and curl.train.record_weights
+    curl, grad = (fig9.sweeps("quick")["example"].point_spec((i,)) for i in range(2))
+    assert (curl.task.start, curl.task.perturb_W1) == ("teacher", 1e-15)
+    assert (grad.task.start, grad.task.perturb_W1) == ("random", 0.0)

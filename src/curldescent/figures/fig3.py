@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import math
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -41,9 +42,15 @@ import xarray as xr
 from curldescent.analysis.statistics import crossing_with_error, sem
 from curldescent.figures._linear import assembly, boundary, continuation, drawing, grids
 from curldescent.figures._linear import claims as phase_claims
+from curldescent.figures._linear.settings import (
+    ExampleRunSettings,
+    GridSettings,
+    LyapunovSettings,
+)
 from curldescent.figures.base import Claim, verdict
 from curldescent.figures.cache import derived
 from curldescent.plotting import OKABE_ITO, shared_key
+from curldescent.specs import SpecError
 
 LAYER = "hidden"
 CAPTION = (
@@ -75,122 +82,173 @@ C_B = (50 / 169, 62 / 157, 73 / 146)
 
 _PAPER_C = tuple(np.logspace(-1, 2, 20).tolist())
 _PAPER_A = tuple(np.linspace(0, 1, 21).round(10).tolist())
-_SETTINGS: dict[str, dict[str, Any]] = {
-    "smoke": {
-        "total": 24,
-        "a": {
-            "c": (1.0,),
-            "alpha": (0.0, 0.5, 1.0),
-            "seeds": (0, 1),
-            "epochs": 40,
-            "n_checkpoints": 8,
-        },
-        "b": {
-            "c_alpha": (1.0,),
-            "alpha": (0.0, 0.5, 1.0),
-            "c": (1.0,),
-            "alpha_c": (0.5,),
-            "seeds": (0, 1),
-            "epochs": 60,
-            "window": 20,
-            "n_checkpoints": 8,
-            "chunk": 2,
-            "cycles": False,
-        },
-        "example": {"c": 1.0, "alpha": 0.5, "seed": 0, "epochs": 40, "segment": 20, "stride": 1},
-        "lyap": {"c": (1.0,), "seeds": (0,), "n_window": 10, "n_lyap": 20, "transient": 5},
-        "slice": {
-            "c": 1.0,
-            "alpha": (0.0, 0.5, 1.0),
-            "seeds": (0, 1),
-            "epochs": 60,
-            "window": 20,
-            "methods": ("map_full_batch", "flow"),
-        },
-    },
-    "quick": {
-        "total": 220,
-        "a": {
-            "c": (0.1, 0.18, 0.3, 0.5, 1.0, 3.0),
-            "alpha": (0.0, 0.2, 0.4, 0.6, 0.8, 1.0),
-            "seeds": (0, 1),
-            "epochs": 1000,
-            "n_checkpoints": 30,
-        },
-        "b": {
-            "c_alpha": C_B,
-            "alpha": (0.0, 0.2, 0.4, 0.6, 0.8, 1.0),
-            "c": (0.1,) + C_B + (1.0, 3.0),
-            "alpha_c": (0.4, 0.5, 0.6),
-            "seeds": (0, 1),
-            "epochs": 3000,
-            "window": 300,
-            "n_checkpoints": 30,
-            "chunk": 6,
-            "cycles": False,
-        },
-        "example": {"c": 0.8, "alpha": 0.6, "seed": 0, "epochs": 1000, "segment": 500, "stride": 1},
-        "lyap": {
-            "c": (0.18, 0.5, 3.0),
-            "seeds": (0, 1),
-            "n_window": 100,
-            "n_lyap": 300,
-            "transient": 50,
-        },
-        "slice": {
-            "c": 62 / 157,
-            "alpha": (0.0, 0.1, 0.3, 0.5, 0.7, 0.9),
-            "seeds": (0, 1),
-            "epochs": 10_000,
-            "window": 300,
-            "methods": ("map_full_batch", "map_batch_10", "flow"),
-        },
-    },
-    "paper": {
-        "total": 220,
-        "a": {
-            "c": _PAPER_C,
-            "alpha": _PAPER_A,
-            "seeds": tuple(range(10)),
-            "epochs": 100_000,
-            "n_checkpoints": 100,
-        },
-        "b": {
-            "c_alpha": C_B,
-            "alpha": _PAPER_A,
-            "c": _PAPER_C,
-            "alpha_c": (0.4, 0.5, 0.6),
-            "seeds": tuple(range(10)),
-            "epochs": 100_000,
-            "window": 1000,
-            "n_checkpoints": 100,
-            "chunk": None,
-            "cycles": True,
-        },
-        "example": {
-            "c": 0.8,
-            "alpha": 0.6,
-            "seed": 0,
-            "epochs": 100_000,
-            "segment": 10_000,
-            "stride": 10,
-        },
-        "lyap": {
-            "c": _PAPER_C,
-            "seeds": (0, 1, 2),
-            "n_window": 1000,
-            "n_lyap": 2000,
-            "transient": 200,
-        },
-        "slice": {
-            "c": 62 / 157,
-            "alpha": _PAPER_A,
-            "seeds": (0, 1, 2),
-            "epochs": 100_000,
-            "window": 1000,
-            "methods": ("map_full_batch", "map_batch_10", "flow"),
-        },
-    },
+
+
+@dataclass(frozen=True)
+class QGridSettings:
+    """The full-batch grids of Fig. 3b, from the normalised teacher (q against alpha_h at
+    ``c_alpha`` and against ``c`` at ``alpha_c``).
+
+    Args:
+        c_alpha: the c values of the alpha_h sweep.
+        alpha: its flipped fractions.
+        c: the c values of the c sweep.
+        alpha_c: its flipped fractions.
+        seeds: seeds per grid point.
+        epochs: length of every run.
+        window: final epochs over which q is measured.
+        n_checkpoints: log-spaced checkpoints of every run.
+        chunk: runs per compiled engine call (None: the engine's default).
+        cycles: store final weights and find the exact cycles of the alpha_h sweep.
+    """
+
+    c_alpha: tuple[float, ...]
+    alpha: tuple[float, ...]
+    c: tuple[float, ...]
+    alpha_c: tuple[float, ...]
+    seeds: tuple[int, ...]
+    epochs: int
+    window: int
+    n_checkpoints: int
+    chunk: int | None
+    cycles: bool
+
+
+@dataclass(frozen=True)
+class SliceSettings:
+    """The slice of Figs. 3f-h: one c from the start of (b) under several schemes.
+
+    Args:
+        c: its compression ratio.
+        alpha: its flipped fractions.
+        seeds: seeds per point.
+        epochs: length of every run.
+        window: final epochs over which q is measured.
+        methods: the schemes (keys of :data:`METHOD_LABELS`).
+    """
+
+    c: float
+    alpha: tuple[float, ...]
+    seeds: tuple[int, ...]
+    epochs: int
+    window: int
+    methods: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What a profile sets for Fig. 3.
+
+    Args:
+        total: M + N of every network.
+        a: the grid of (a), batch 10 from a random start.
+        b: the full-batch grids of (b).
+        example: the example run of (c, d).
+        lyap: the map continuation of (e).
+        slice: the slice of (f-h).
+    """
+
+    total: int
+    a: GridSettings
+    b: QGridSettings
+    example: ExampleRunSettings
+    lyap: LyapunovSettings
+    slice: SliceSettings
+
+
+SETTINGS: dict[str, Settings] = {
+    "smoke": Settings(
+        total=24,
+        a=GridSettings(c=(1.0,), alpha=(0.0, 0.5, 1.0), seeds=(0, 1), epochs=40, n_checkpoints=8),
+        b=QGridSettings(
+            c_alpha=(1.0,),
+            alpha=(0.0, 0.5, 1.0),
+            c=(1.0,),
+            alpha_c=(0.5,),
+            seeds=(0, 1),
+            epochs=60,
+            window=20,
+            n_checkpoints=8,
+            chunk=2,
+            cycles=False,
+        ),
+        example=ExampleRunSettings(c=1.0, alpha=0.5, seed=0, epochs=40, segment=20, stride=1),
+        lyap=LyapunovSettings(c=(1.0,), seeds=(0,), n_window=10, n_lyap=20, transient=5),
+        slice=SliceSettings(
+            c=1.0,
+            alpha=(0.0, 0.5, 1.0),
+            seeds=(0, 1),
+            epochs=60,
+            window=20,
+            methods=("map_full_batch", "flow"),
+        ),
+    ),
+    "quick": Settings(
+        total=220,
+        a=GridSettings(
+            c=(0.1, 0.18, 0.3, 0.5, 1.0, 3.0),
+            alpha=(0.0, 0.2, 0.4, 0.6, 0.8, 1.0),
+            seeds=(0, 1),
+            epochs=1000,
+            n_checkpoints=30,
+        ),
+        b=QGridSettings(
+            c_alpha=C_B,
+            alpha=(0.0, 0.2, 0.4, 0.6, 0.8, 1.0),
+            c=(0.1,) + C_B + (1.0, 3.0),
+            alpha_c=(0.4, 0.5, 0.6),
+            seeds=(0, 1),
+            epochs=3000,
+            window=300,
+            n_checkpoints=30,
+            chunk=6,
+            cycles=False,
+        ),
+        example=ExampleRunSettings(c=0.8, alpha=0.6, seed=0, epochs=1000, segment=500, stride=1),
+        lyap=LyapunovSettings(
+            c=(0.18, 0.5, 3.0), seeds=(0, 1), n_window=100, n_lyap=300, transient=50
+        ),
+        slice=SliceSettings(
+            c=62 / 157,
+            alpha=(0.0, 0.1, 0.3, 0.5, 0.7, 0.9),
+            seeds=(0, 1),
+            epochs=10_000,
+            window=300,
+            methods=("map_full_batch", "map_batch_10", "flow"),
+        ),
+    ),
+    "paper": Settings(
+        total=220,
+        a=GridSettings(
+            c=_PAPER_C, alpha=_PAPER_A, seeds=tuple(range(10)), epochs=100_000, n_checkpoints=100
+        ),
+        b=QGridSettings(
+            c_alpha=C_B,
+            alpha=_PAPER_A,
+            c=_PAPER_C,
+            alpha_c=(0.4, 0.5, 0.6),
+            seeds=tuple(range(10)),
+            epochs=100_000,
+            window=1000,
+            n_checkpoints=100,
+            chunk=None,
+            cycles=True,
+        ),
+        example=ExampleRunSettings(
+            c=0.8, alpha=0.6, seed=0, epochs=100_000, segment=10_000, stride=10
+        ),
+        lyap=LyapunovSettings(
+            c=_PAPER_C, seeds=(0, 1, 2), n_window=1000, n_lyap=2000, transient=200
+        ),
+        slice=SliceSettings(
+            c=62 / 157,
+            alpha=_PAPER_A,
+            seeds=(0, 1, 2),
+            epochs=100_000,
+            window=1000,
+            methods=("map_full_batch", "map_batch_10", "flow"),
+        ),
+    ),
 }
 METHOD_LABELS = {
     "map_full_batch": "map, full batch, lr 0.1",
@@ -199,9 +257,15 @@ METHOD_LABELS = {
 }
 
 
-def settings(profile: str) -> dict[str, Any]:
-    """The grids and lengths of a profile (see :data:`PROFILES`)."""
-    return _SETTINGS[profile]
+def settings(profile: str) -> Settings:
+    """The grids and lengths of a profile (see :data:`PROFILES`).
+
+    Raises:
+        SpecError: an unknown profile.
+    """
+    if profile not in SETTINGS:
+        raise SpecError(f"unknown profile {profile!r}; allowed: {', '.join(SETTINGS)}")
+    return SETTINGS[profile]
 
 
 def sweeps(profile: str) -> dict[str, Any]:
@@ -211,28 +275,28 @@ def sweeps(profile: str) -> dict[str, Any]:
     from curldescent.presets import preset_spec
 
     g = settings(profile)
-    a, b, sl = g["a"], g["b"], g["slice"]
+    a, b, sl = g.a, g.b, g.slice
     base_a = preset_spec(
-        "fig3a", **{"train.epochs": a["epochs"], "train.n_checkpoints": a["n_checkpoints"]}
+        "fig3a", **{"train.epochs": a.epochs, "train.n_checkpoints": a.n_checkpoints}
     )
     base_b = preset_spec(
         "fig3b",
         **{
-            "train.epochs": b["epochs"],
-            "train.n_checkpoints": b["n_checkpoints"],
-            "train.final_window": b["window"],
+            "train.epochs": b.epochs,
+            "train.n_checkpoints": b.n_checkpoints,
+            "train.final_window": b.window,
         },
     )
-    base_sl = base_b.replace(**{"train.epochs": sl["epochs"], "train.final_window": sl["window"]})
-    total = g["total"]
+    base_sl = base_b.replace(**{"train.epochs": sl.epochs, "train.final_window": sl.window})
+    total = g.total
     out = {
         "a": grids.grid_sweep(
             f"fig3a-{profile}",
             base_a,
             LAYER,
-            a["c"],
-            a["alpha"],
-            a["seeds"],
+            a.c,
+            a.alpha,
+            a.seeds,
             total=total,
             store_weights=True,
             description="Fig. 3a: batch 10, random start",
@@ -241,45 +305,45 @@ def sweeps(profile: str) -> dict[str, Any]:
             f"fig3b-alpha-{profile}",
             base_b,
             LAYER,
-            b["c_alpha"],
-            b["alpha"],
-            b["seeds"],
+            b.c_alpha,
+            b.alpha,
+            b.seeds,
             total=total,
-            store_weights=b["cycles"],
-            chunk_size=b["chunk"],
+            store_weights=b.cycles,
+            chunk_size=b.chunk,
             description="Fig. 3b top: full batch from the normalised teacher + 1e-10 on W2",
         ),
         "b_c": grids.grid_sweep(
             f"fig3b-c-{profile}",
             base_b,
             LAYER,
-            b["c"],
-            b["alpha_c"],
-            b["seeds"],
+            b.c,
+            b.alpha_c,
+            b.seeds,
             total=total,
-            chunk_size=b["chunk"],
+            chunk_size=b.chunk,
             description="Fig. 3b bottom",
         ),
         "slice_fb": grids.grid_sweep(
             f"fig3-slice-fb-{profile}",
             base_sl,
             LAYER,
-            [sl["c"]],
-            sl["alpha"],
-            sl["seeds"],
+            [sl.c],
+            sl.alpha,
+            sl.seeds,
             total=total,
             store_weights=True,
             description="slice: the full-batch map (lr 0.1) from the Fig. 3b start",
         ),
     }
-    if "map_batch_10" in sl["methods"]:
+    if "map_batch_10" in sl.methods:
         out["slice_b10"] = grids.grid_sweep(
             f"fig3-slice-b10-{profile}",
             base_sl.replace(**{"train.batch_size": 10}),
             LAYER,
-            [sl["c"]],
-            sl["alpha"],
-            sl["seeds"],
+            [sl.c],
+            sl.alpha,
+            sl.seeds,
             total=total,
             description="slice: the minibatch map (batch 10) from the Fig. 3b start",
         )
@@ -303,9 +367,9 @@ def _register() -> None:
         "slice_fb": "fig3-slice-fb",
         "slice_b10": "fig3-slice-b10",
     }
-    for profile, g in _SETTINGS.items():
+    for profile, g in SETTINGS.items():
         for key, name in names.items():
-            if key != "slice_b10" or "map_batch_10" in g["slice"]["methods"]:
+            if key != "slice_b10" or "map_batch_10" in g.slice.methods:
                 SWEEPS.setdefault(f"{name}-{profile}", lambda p=profile, k=key: sweeps(p)[k])
 
 
@@ -336,14 +400,14 @@ def compute(profile: str, out: Path, executor: Any = None) -> xr.Dataset:
     )
 
     parts = {}
-    if g["b"]["cycles"]:
+    if g.b.cycles:
         t0 = time.time()
         cyb = derived(
             root,
             f"cycles-b-{profile}",
             {"sweep": sw["b_alpha"].to_dict()},
             lambda: continuation.cycle_periods(
-                sw["b_alpha"], store_ba, g["b"]["c_alpha"], g["b"]["seeds"], executor
+                sw["b_alpha"], store_ba, g.b.c_alpha, g.b.seeds, executor
             ),
         )
         parts["cy"] = cyb[["period"]]
@@ -351,7 +415,7 @@ def compute(profile: str, out: Path, executor: Any = None) -> xr.Dataset:
     sl = assembly.scheme_slice(
         profile,
         sw["slice_fb"],
-        g["slice"]["seeds"],
+        g.slice.seeds,
         root,
         executor,
         times,
@@ -378,10 +442,10 @@ def compute(profile: str, out: Path, executor: Any = None) -> xr.Dataset:
         panels,
         method_labels=METHOD_LABELS,
         attrs={
-            "epochs_slice": g["slice"]["epochs"],
-            "epochs_a": g["a"]["epochs"],
-            "epochs_b": g["b"]["epochs"],
-            "window_b": g["b"]["window"],
+            "epochs_slice": g.slice.epochs,
+            "epochs_a": g.a.epochs,
+            "epochs_b": g.b.epochs,
+            "window_b": g.b.window,
         },
     )
 

@@ -27,6 +27,7 @@ import json
 import math
 import time
 import warnings
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -36,8 +37,14 @@ import xarray as xr
 from curldescent.analysis.statistics import midpoint_crossing, sem
 from curldescent.figures._linear import assembly, boundary, continuation, drawing, grids
 from curldescent.figures._linear import claims as phase_claims
+from curldescent.figures._linear.settings import (
+    ExampleRunSettings,
+    GridSettings,
+    LyapunovSettings,
+)
 from curldescent.figures.base import Claim, verdict
 from curldescent.plotting import OKABE_ITO, shared_key
+from curldescent.specs import SpecError
 
 LAYER = "readout"
 CAPTION = (
@@ -63,81 +70,91 @@ PROFILES = {
 
 _PAPER_C = tuple(np.logspace(-2, 1, 20).tolist())
 _PAPER_A = tuple(np.linspace(0, 1, 21).round(10).tolist())
-_SETTINGS: dict[str, dict[str, Any]] = {
-    "smoke": {
-        "total": 24,
-        "grid": {
-            "c": (1.0,),
-            "alpha": (0.0, 0.5, 1.0),
-            "seeds": (0, 1),
-            "epochs": 60,
-            "n_checkpoints": 10,
-        },
-        "example": {"c": 1.0, "alpha": 0.5, "seed": 0, "epochs": 60, "segment": 60, "stride": 2},
-        "lyap": {"c": (1.0,), "seeds": (0,), "n_window": 10, "n_lyap": 20, "transient": 5},
-        "slice": {"c": 1.0, "seeds": (0, 1)},
-    },
-    "quick": {
-        "total": 220,
-        "grid": {
-            "c": (0.01, 0.1, 0.3, 1.0, 3.0),
-            "alpha": (0.0, 0.2, 0.4, 0.6, 0.8, 1.0),
-            "seeds": (0, 1),
-            "epochs": 8000,
-            "n_checkpoints": 40,
-        },
-        "example": {
-            "c": 1.0,
-            "alpha": 0.6,
-            "seed": 0,
-            "epochs": 8000,
-            "segment": 8000,
-            "stride": 8,
-        },
-        "lyap": {
-            "c": (0.1, 1.0),
-            "seeds": (0, 1),
-            "n_window": 200,
-            "n_lyap": 1500,
-            "transient": 200,
-        },
-        "slice": {"c": 0.1, "seeds": (0, 1)},
-    },
-    "paper": {
-        "total": 220,
-        "grid": {
-            "c": _PAPER_C,
-            "alpha": _PAPER_A,
-            "seeds": tuple(range(20)),
-            "epochs": 100_000,
-            "n_checkpoints": 100,
-        },
-        "example": {
-            "c": 1.0,
-            "alpha": 0.6,
-            "seed": 0,
-            "epochs": 100_000,
-            "segment": 100_000,
-            "stride": 100,
-        },
-        "lyap": {
-            "c": _PAPER_C,
-            "seeds": (0, 1, 2),
-            "n_window": 1000,
-            "n_lyap": 10_000,
-            "transient": 1000,
-        },
-        "slice": {"c": 0.1, "seeds": (0, 1, 2)},
-    },
+
+
+@dataclass(frozen=True)
+class SliceSettings:
+    """The slice of Figs. 4g-i: the near-manifold start of (b) at one c, map against flow.
+
+    Args:
+        c: its compression ratio (the grid's alpha_r values).
+        seeds: seeds per point.
+    """
+
+    c: float
+    seeds: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What a profile sets for Fig. 4.
+
+    Args:
+        total: M + N of every network.
+        grid: the grid of (a) and (b), full batch.
+        example: the example run of (c, d) and the inset of (b).
+        lyap: the map continuation of (e).
+        slice: the slice of (g-i).
+    """
+
+    total: int
+    grid: GridSettings
+    example: ExampleRunSettings
+    lyap: LyapunovSettings
+    slice: SliceSettings
+
+
+SETTINGS: dict[str, Settings] = {
+    "smoke": Settings(
+        total=24,
+        grid=GridSettings(
+            c=(1.0,), alpha=(0.0, 0.5, 1.0), seeds=(0, 1), epochs=60, n_checkpoints=10
+        ),
+        example=ExampleRunSettings(c=1.0, alpha=0.5, seed=0, epochs=60, segment=60, stride=2),
+        lyap=LyapunovSettings(c=(1.0,), seeds=(0,), n_window=10, n_lyap=20, transient=5),
+        slice=SliceSettings(c=1.0, seeds=(0, 1)),
+    ),
+    "quick": Settings(
+        total=220,
+        grid=GridSettings(
+            c=(0.01, 0.1, 0.3, 1.0, 3.0),
+            alpha=(0.0, 0.2, 0.4, 0.6, 0.8, 1.0),
+            seeds=(0, 1),
+            epochs=8000,
+            n_checkpoints=40,
+        ),
+        example=ExampleRunSettings(c=1.0, alpha=0.6, seed=0, epochs=8000, segment=8000, stride=8),
+        lyap=LyapunovSettings(c=(0.1, 1.0), seeds=(0, 1), n_window=200, n_lyap=1500, transient=200),
+        slice=SliceSettings(c=0.1, seeds=(0, 1)),
+    ),
+    "paper": Settings(
+        total=220,
+        grid=GridSettings(
+            c=_PAPER_C, alpha=_PAPER_A, seeds=tuple(range(20)), epochs=100_000, n_checkpoints=100
+        ),
+        example=ExampleRunSettings(
+            c=1.0, alpha=0.6, seed=0, epochs=100_000, segment=100_000, stride=100
+        ),
+        lyap=LyapunovSettings(
+            c=_PAPER_C, seeds=(0, 1, 2), n_window=1000, n_lyap=10_000, transient=1000
+        ),
+        slice=SliceSettings(c=0.1, seeds=(0, 1, 2)),
+    ),
 }
 METHOD_LABELS = {"map_full_batch": "map, full batch, lr 0.1", "flow": "continuous flow (diffrax)"}
 #: a run "spikes" when its peak log10 test error exceeds this (it left the manifold).
 SPIKE_LOG10 = -6.0
 
 
-def settings(profile: str) -> dict[str, Any]:
-    """The grids and lengths of a profile (see :data:`PROFILES`)."""
-    return _SETTINGS[profile]
+def settings(profile: str) -> Settings:
+    """The grids and lengths of a profile (see :data:`PROFILES`).
+
+    Raises:
+        SpecError: an unknown profile.
+    """
+    if profile not in SETTINGS:
+        raise SpecError(f"unknown profile {profile!r}; allowed: {', '.join(SETTINGS)}")
+    return SETTINGS[profile]
 
 
 def sweeps(profile: str) -> dict[str, Any]:
@@ -146,8 +163,8 @@ def sweeps(profile: str) -> dict[str, Any]:
     from curldescent.presets import preset_spec
 
     g = settings(profile)
-    gr, sl, total = g["grid"], g["slice"], g["total"]
-    kw = {"train.epochs": gr["epochs"], "train.n_checkpoints": gr["n_checkpoints"]}
+    gr, sl, total = g.grid, g.slice, g.total
+    kw = {"train.epochs": gr.epochs, "train.n_checkpoints": gr.n_checkpoints}
     base_a = preset_spec("fig4a", **kw)
     base_b = preset_spec("fig4", **kw)
     return {
@@ -155,9 +172,9 @@ def sweeps(profile: str) -> dict[str, Any]:
             f"fig4a-{profile}",
             base_a,
             LAYER,
-            gr["c"],
-            gr["alpha"],
-            gr["seeds"],
+            gr.c,
+            gr.alpha,
+            gr.seeds,
             total=total,
             store_weights=True,
             description="Fig. 4a: full batch, random start",
@@ -166,9 +183,9 @@ def sweeps(profile: str) -> dict[str, Any]:
             f"fig4b-{profile}",
             base_b,
             LAYER,
-            gr["c"],
-            gr["alpha"],
-            gr["seeds"],
+            gr.c,
+            gr.alpha,
+            gr.seeds,
             total=total,
             description="Fig. 4b: full batch, teacher + 1e-15 on W1",
         ),
@@ -176,9 +193,9 @@ def sweeps(profile: str) -> dict[str, Any]:
             f"fig4-slice-{profile}",
             base_b,
             LAYER,
-            [sl["c"]],
-            gr["alpha"],
-            sl["seeds"],
+            [sl.c],
+            gr.alpha,
+            sl.seeds,
             total=total,
             store_weights=True,
             description="slice of the near-manifold start (discrete map vs flow)",
@@ -195,7 +212,7 @@ def _register() -> None:
     """Add the sweeps to :data:`curldescent.sweeps.SWEEPS` (``curldescent sweep fig4a-paper``)."""
     from curldescent.sweeps import SWEEPS
 
-    for profile in _SETTINGS:
+    for profile in SETTINGS:
         for key, name in {"a": "fig4a", "b": "fig4b", "slice": "fig4-slice"}.items():
             SWEEPS.setdefault(f"{name}-{profile}", lambda p=profile, k=key: sweeps(p)[k])
 
@@ -224,7 +241,7 @@ def compute(profile: str, out: Path, executor: Any = None) -> xr.Dataset:
     ex, ly = assembly.example_and_lyapunov(
         "fig4", LAYER, profile, g, sw["a"], store_a, root, executor, times
     )
-    sl = assembly.scheme_slice(profile, sw["slice"], g["slice"]["seeds"], root, executor, times)
+    sl = assembly.scheme_slice(profile, sw["slice"], g.slice.seeds, root, executor, times)
 
     return assembly.assemble(
         "fig4",
@@ -236,7 +253,7 @@ def compute(profile: str, out: Path, executor: Any = None) -> xr.Dataset:
         times,
         {"a": a, "b": b, "ex": ex, "ly": ly, "sl": sl},
         method_labels=METHOD_LABELS,
-        attrs={"epochs": g["grid"]["epochs"]},
+        attrs={"epochs": g.grid.epochs},
     )
 
 

@@ -20,20 +20,27 @@ The grids run through :mod:`curldescent.sweeps` (one resumable zarr store per gr
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
-from functools import partial
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import xarray as xr
 
-from curldescent.analysis.statistics import crossing_with_error
-from curldescent.figures._linear import assembly, boundary, drawing, grids
+from curldescent.figures._linear import assembly, boundary, grids
+from curldescent.figures._tanh_phase import (
+    MIN_SPAN,
+    crossing_boundary,
+    num,
+    phase_figure,
+    phase_panel,
+    register,
+    seed_reduce,
+)
 from curldescent.figures.base import Claim, verdict
-from curldescent.plotting import PRINT_WIDTH, shared_key
+from curldescent.plotting import shared_key
 from curldescent.presets import preset_spec
-from curldescent.specs import RunSpec
+from curldescent.specs import RunSpec, SpecError
 
 CAPTION = (
     "Hidden-layer phase transition for tanh networks. a) Mean log10 test error as a function of the compression "
@@ -43,37 +50,65 @@ CAPTION = (
     "fewer epochs, seeds and grid points (see PROFILES)."
 )
 PAPER_COMPUTE = "6 hours on 500 CPUs (3,000 CPU-hours; local cluster)"
-SETTINGS: dict[str, dict[str, Any]] = {
-    "smoke": {
-        "total": 20,
-        "epochs": 30,
-        "n_train": 40,
-        "seeds": 2,
-        "c": [0.5],
-        "alpha": [0.0, 1.0],
-        "zoom_c": None,
-        "n_checkpoints": 10,
-    },
-    "quick": {
-        "total": 60,
-        "epochs": 1000,
-        "n_train": 250,
-        "seeds": 2,
-        "c": [0.1, 0.2, 0.4, 0.8, 3.0, 10.0],
-        "alpha": [0.0, 0.25, 0.5, 0.75, 1.0],
-        "zoom_c": None,
-        "n_checkpoints": 40,
-    },
-    "paper": {
-        "total": 220,
-        "epochs": 100_000,
-        "n_train": 250,
-        "seeds": 10,
-        "c": np.logspace(-1, 2, 20).tolist(),
-        "alpha": np.linspace(0, 1, 21).tolist(),
-        "zoom_c": np.geomspace(0.1, 0.7, 12).tolist(),
-        "n_checkpoints": 100,
-    },
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What a profile sets for Fig. 6.
+
+    Args:
+        total: M + N of every network (c = M/N).
+        epochs: length of every run.
+        n_train: training examples.
+        seeds: seeds per grid point (0, 1, ...).
+        c: compression ratios of the whole grid (a).
+        alpha: flipped fractions alpha_h (both grids).
+        zoom_c: compression ratios of the close-up grid (b); None: the close-up shows the
+            main grid's points with c <= ``ZOOM_MAX``.
+        n_checkpoints: log-spaced checkpoints of every run.
+    """
+
+    total: int
+    epochs: int
+    n_train: int
+    seeds: int
+    c: tuple[float, ...]
+    alpha: tuple[float, ...]
+    zoom_c: tuple[float, ...] | None
+    n_checkpoints: int
+
+
+SETTINGS: dict[str, Settings] = {
+    "smoke": Settings(
+        total=20,
+        epochs=30,
+        n_train=40,
+        seeds=2,
+        c=(0.5,),
+        alpha=(0.0, 1.0),
+        zoom_c=None,
+        n_checkpoints=10,
+    ),
+    "quick": Settings(
+        total=60,
+        epochs=1000,
+        n_train=250,
+        seeds=2,
+        c=(0.1, 0.2, 0.4, 0.8, 3.0, 10.0),
+        alpha=(0.0, 0.25, 0.5, 0.75, 1.0),
+        zoom_c=None,
+        n_checkpoints=40,
+    ),
+    "paper": Settings(
+        total=220,
+        epochs=100_000,
+        n_train=250,
+        seeds=10,
+        c=tuple(np.logspace(-1, 2, 20).tolist()),
+        alpha=tuple(np.linspace(0, 1, 21).tolist()),
+        zoom_c=tuple(np.geomspace(0.1, 0.7, 12).tolist()),
+        n_checkpoints=100,
+    ),
 }
 PROFILES = {
     "smoke": "M + N = 20, 30 epochs, N_train 40, 1 c x 2 alpha_h x 2 seeds (tests only)",
@@ -88,19 +123,28 @@ PROFILES = {
 }
 #: upper end of the close-up's c range (Fig. 6b).
 ZOOM_MAX = 0.7
-#: a transition along c must span at least this many decades of mean error to count.
-MIN_SPAN = 1.0
 LAYER = "hidden"
 
 
+def settings(profile: str) -> Settings:
+    """The grids and lengths of a profile (see :data:`PROFILES`).
+
+    Raises:
+        SpecError: an unknown profile.
+    """
+    if profile not in SETTINGS:
+        raise SpecError(f"unknown profile {profile!r}; allowed: {', '.join(SETTINGS)}")
+    return SETTINGS[profile]
+
+
 def _base(profile: str) -> RunSpec:
-    s = SETTINGS[profile]
+    s = settings(profile)
     return preset_spec(
         "fig6",
         **{
-            "train.epochs": s["epochs"],
-            "task.n_train": s["n_train"],
-            "train.n_checkpoints": s["n_checkpoints"],
+            "train.epochs": s.epochs,
+            "task.n_train": s.n_train,
+            "train.n_checkpoints": s.n_checkpoints,
         },
     )
 
@@ -116,10 +160,10 @@ def planned_runs(profile: str) -> int:
 
 def sweeps(profile: str) -> dict[str, Any]:
     """The two grids of Fig. 6 (whole and close-up) for ``profile``."""
-    s = SETTINGS[profile]
-    grids = {
-        "main": (s["c"], "Fig. 6a: tanh hidden-flip phase diagram"),
-        "zoom": (s["zoom_c"], "Fig. 6b: close-up for c in [0.1, 0.7]"),
+    s = settings(profile)
+    layout = {
+        "main": (s.c, "Fig. 6a: tanh hidden-flip phase diagram"),
+        "zoom": (s.zoom_c, "Fig. 6b: close-up for c in [0.1, 0.7]"),
     }
     return {
         key: grids.grid_sweep(
@@ -127,24 +171,14 @@ def sweeps(profile: str) -> dict[str, Any]:
             _base(profile),
             LAYER,
             cs,
-            s["alpha"],
-            range(s["seeds"]),
-            total=s["total"],
+            s.alpha,
+            range(s.seeds),
+            total=s.total,
             description=description,
         )
-        for key, (cs, description) in grids.items()
+        for key, (cs, description) in layout.items()
         if cs is not None
     }
-
-
-def register(sweeps: Callable[[str], dict[str, Any]], names: dict[str, tuple[str, str]]) -> None:
-    """Add ``sweeps(profile)[key]`` to :data:`curldescent.sweeps.SWEEPS` under ``name`` for
-    each ``name: (profile, key)`` (``curldescent sweep fig6-paper``); the grid is built
-    only when the sweep is resolved."""
-    from curldescent.sweeps import SWEEPS
-
-    for name, (profile, key) in names.items():
-        SWEEPS.setdefault(name, partial(lambda p, k: sweeps(p)[k], profile, key))
 
 
 register(
@@ -153,34 +187,9 @@ register(
         f"{name}-{profile}": (profile, key)
         for profile, s in SETTINGS.items()
         for key, name in GRIDS.items()
-        if key == "main" or s["zoom_c"] is not None
+        if key == "main" or s.zoom_c is not None
     },
 )
-
-
-def crossing_boundary(
-    value: xr.DataArray, along: str, x: np.ndarray, names: dict[str, str]
-) -> xr.Dataset:
-    """Per point of the grid's other dimension (``c`` or ``alpha``), Fig. 3's midpoint
-    crossing (:func:`~curldescent.analysis.statistics.crossing_with_error`: where the
-    seed-mean of ``value`` crosses the midpoint of its range, interpolated in log10 ``x``;
-    NaN when it changes by less than ``MIN_SPAN`` decades) along ``along`` at abscissae
-    ``x``, and its bootstrap SD over seeds. Diverged (non-finite) runs count as +2.
-    ``names``: long names of the estimate and of its SD, keyed by variable name."""
-    other = "alpha" if along == "c" else "c"
-    est, err = [], []
-    for v in value[other].values:
-        Y = value.sel({other: v}).transpose(along, "seed").values
-        e, sd = crossing_with_error(x, np.where(np.isfinite(Y), Y, 2.0), min_span=MIN_SPAN)
-        est.append(e)
-        err.append(sd)
-    return xr.Dataset(
-        {
-            name: ((other,), np.array(vals), {"long_name": long_name, "units": "1"})
-            for (name, long_name), vals in zip(names.items(), (est, err), strict=True)
-        },
-        coords={other: value[other].values},
-    )
 
 
 def tanh_boundary(grid: xr.Dataset) -> xr.Dataset:
@@ -197,14 +206,6 @@ def tanh_boundary(grid: xr.Dataset) -> xr.Dataset:
             "log10_c_tanh_sd": "bootstrap SD of log10 c_tanh over seeds",
         },
     )
-
-
-def seed_reduce(z: xr.DataArray, how: str, what: str) -> xr.DataArray:
-    """Mean or max over seeds of a log10 error (diverged runs count as +2)."""
-    z = z.where(np.isfinite(z), 2.0)
-    out = z.mean("seed") if how == "mean" else z.max("seed")
-    out.attrs = {"long_name": f"{how} over seeds of {what} (diverged: +2)", "units": "1"}
-    return out
 
 
 def compute(profile: str, out: Path, executor: Any = None) -> xr.Dataset:
@@ -248,88 +249,11 @@ def compute(profile: str, out: Path, executor: Any = None) -> xr.Dataset:
         n_runs=planned_runs(profile),
         figure="fig6",
         profile=profile,
-        settings=json.dumps(SETTINGS[profile]),
+        settings=json.dumps(asdict(settings(profile))),
         base_spec=json.dumps(_base(profile).to_dict()),
         sweep_wall_time_s=json.dumps(wall),
     )
     return ds
-
-
-def set_c_limits(ax, cs: np.ndarray) -> None:
-    lo, hi = (cs[0], cs[-1]) if len(cs) > 1 else (cs[0] / 2, cs[0] * 2)
-    ax.set_xlim(lo / 1.3, hi * 1.3)
-    ax.set_ylim(-0.05, 1.05)
-
-
-def phase_panel(
-    fig,
-    ax,
-    p: xr.Dataset,
-    var: str,
-    bnd: xr.Dataset,
-    layer: str,
-    *,
-    title: str,
-    label: str,
-    line: dict[str, Any],
-    legend: str | None,
-    marks: tuple | None = None,
-    **heat: Any,
-) -> None:
-    """One tanh phase-diagram panel: ``p[var]`` over (c, alpha) (``heat``: more
-    :func:`~curldescent.figures._linear.drawing.heatmap` options), the linear boundary
-    (``line``: its style), the simulated tanh boundary ``marks = (c, alpha, {"xerr" or
-    "yerr": bars})`` as white markers where finite, axes and legend (at ``legend``; none if
-    None)."""
-    drawing.heatmap(
-        fig,
-        ax,
-        p.c.values,
-        p.alpha.values,
-        p[var].transpose("c", "alpha").values,
-        label=label,
-        **heat,
-    )
-    drawing.draw_boundary(ax, bnd, layer, **line)
-    if marks is not None:
-        x, y, bars = marks
-        ok = np.isfinite(x) & np.isfinite(y)
-        if ok.any():
-            ax.errorbar(
-                x[ok],
-                y[ok],
-                **{k: v[..., ok] for k, v in bars.items()},
-                fmt="o--",
-                color="w",
-                mec="k",
-                ms=5,
-                lw=1,
-                ecolor="w",
-                label="tanh simulations (midpoint crossing)",
-            )
-    set_c_limits(ax, p.c.values)
-    ax.set(
-        xlabel="compression ratio c = M/N",
-        ylabel=rf"flipped fraction $\alpha_{layer[0]}$",
-        title=title,
-    )
-    if legend is not None:
-        ax.legend(loc=legend, frameon=True, framealpha=0.85)
-
-
-def phase_figure(data: xr.Dataset, details: str):
-    """Two side-by-side panels titled ``<figure> (<profile>): tanh, M + N = <total>, <details>``
-    (``details`` formatted with the profile's settings); returns the figure, the axes and the
-    linear boundary."""
-    import matplotlib.pyplot as plt
-
-    fig, axes = plt.subplots(1, 2, figsize=(PRINT_WIDTH, 3.0))
-    s = json.loads(data.attrs["settings"])
-    fig.suptitle(
-        f"{data.attrs['figure']} ({data.attrs['profile']}): tanh, M + N = {s['total']}, "
-        + details.format(**s)
-    )
-    return fig, axes, assembly.panel(data, "bd")
 
 
 def plot(data: xr.Dataset):
@@ -358,11 +282,6 @@ def plot(data: xr.Dataset):
         )
     shared_key(fig, ncol=2)
     return fig
-
-
-def num(x: float, nd: int = 4) -> float | None:
-    """``x`` rounded to ``nd`` digits for a claim's value; None if not finite."""
-    return None if not np.isfinite(x) else round(float(x), nd)
 
 
 def claims(data: xr.Dataset) -> list[Claim]:

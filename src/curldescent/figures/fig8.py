@@ -18,12 +18,13 @@ fraction), with bootstrap error bars.
 
 Grids run through :mod:`curldescent.sweeps` (resumable zarr stores under ``out/fig8-data``)
 with the phase-diagram helpers of Figs. 3 and 4 (:mod:`curldescent.figures._linear`)
-and Fig. 6; sweep specs are registered as ``fig8-<profile>`` and ``fig8-peak-<profile>``.
+and :mod:`curldescent.figures._tanh_phase`; sweep specs are registered as ``fig8-<profile>`` and ``fig8-peak-<profile>``.
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -31,8 +32,7 @@ import numpy as np
 import xarray as xr
 
 from curldescent.figures._linear import assembly, boundary, grids
-from curldescent.figures.base import Claim, verdict
-from curldescent.figures.fig6 import (
+from curldescent.figures._tanh_phase import (
     MIN_SPAN,
     crossing_boundary,
     num,
@@ -41,9 +41,10 @@ from curldescent.figures.fig6 import (
     register,
     seed_reduce,
 )
+from curldescent.figures.base import Claim, verdict
 from curldescent.plotting import OKABE_ITO
 from curldescent.presets import preset_spec
-from curldescent.specs import RunSpec
+from curldescent.specs import RunSpec, SpecError
 
 CAPTION = (
     "Readout-layer phase transition for tanh networks. a) Mean log10 test error (random start) as a function of "
@@ -53,37 +54,64 @@ CAPTION = (
     "(midpoint crossing of the mean peak log error along alpha_r). Reduced profiles use smaller networks, fewer epochs, seeds and grid points."
 )
 PAPER_COMPUTE = "6 hours on 500 CPUs (3,000 CPU-hours; local cluster)"
-SETTINGS: dict[str, dict[str, Any]] = {
-    "smoke": {
-        "total": 20,
-        "epochs": 30,
-        "n_train": 40,
-        "seeds": 2,
-        "peak_seeds": 2,
-        "c": [0.5],
-        "alpha": [0.0, 0.8],
-        "n_checkpoints": 10,
-    },
-    "quick": {
-        "total": 60,
-        "epochs": 2000,
-        "n_train": 250,
-        "seeds": 2,
-        "peak_seeds": 3,
-        "c": [0.05, 0.2, 1.0, 5.0],
-        "alpha": [0.0, 0.2, 0.4, 0.6, 0.8],
-        "n_checkpoints": 50,
-    },
-    "paper": {
-        "total": 220,
-        "epochs": 100_000,
-        "n_train": 250,
-        "seeds": 10,
-        "peak_seeds": 20,
-        "c": np.logspace(-2, 1, 20).tolist(),
-        "alpha": np.linspace(0, 1, 21).tolist(),
-        "n_checkpoints": 100,
-    },
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What a profile sets for Fig. 8.
+
+    Args:
+        total: M + N of every network (c = M/N).
+        epochs: length of every run.
+        n_train: training examples (full batch).
+        seeds: seeds per grid point of (a), random start.
+        peak_seeds: seeds per grid point of (b), start 1e-15 off the manifold.
+        c: compression ratios.
+        alpha: flipped fractions alpha_r.
+        n_checkpoints: log-spaced checkpoints of every run.
+    """
+
+    total: int
+    epochs: int
+    n_train: int
+    seeds: int
+    peak_seeds: int
+    c: tuple[float, ...]
+    alpha: tuple[float, ...]
+    n_checkpoints: int
+
+
+SETTINGS: dict[str, Settings] = {
+    "smoke": Settings(
+        total=20,
+        epochs=30,
+        n_train=40,
+        seeds=2,
+        peak_seeds=2,
+        c=(0.5,),
+        alpha=(0.0, 0.8),
+        n_checkpoints=10,
+    ),
+    "quick": Settings(
+        total=60,
+        epochs=2000,
+        n_train=250,
+        seeds=2,
+        peak_seeds=3,
+        c=(0.05, 0.2, 1.0, 5.0),
+        alpha=(0.0, 0.2, 0.4, 0.6, 0.8),
+        n_checkpoints=50,
+    ),
+    "paper": Settings(
+        total=220,
+        epochs=100_000,
+        n_train=250,
+        seeds=10,
+        peak_seeds=20,
+        c=tuple(np.logspace(-2, 1, 20).tolist()),
+        alpha=tuple(np.linspace(0, 1, 21).tolist()),
+        n_checkpoints=100,
+    ),
 }
 PROFILES = {
     "smoke": "M + N = 20, 30 epochs, N_train 40, 1 c x 2 alpha_r x 2 seeds (tests only)",
@@ -100,12 +128,23 @@ PERTURBATION = 1e-15
 LAYER = "readout"
 
 
+def settings(profile: str) -> Settings:
+    """The grids and lengths of a profile (see :data:`PROFILES`).
+
+    Raises:
+        SpecError: an unknown profile.
+    """
+    if profile not in SETTINGS:
+        raise SpecError(f"unknown profile {profile!r}; allowed: {', '.join(SETTINGS)}")
+    return SETTINGS[profile]
+
+
 def _base(profile: str, *, manifold: bool) -> RunSpec:
-    s = SETTINGS[profile]
+    s = settings(profile)
     over = {
-        "train.epochs": s["epochs"],
-        "task.n_train": s["n_train"],
-        "train.n_checkpoints": s["n_checkpoints"],
+        "train.epochs": s.epochs,
+        "task.n_train": s.n_train,
+        "train.n_checkpoints": s.n_checkpoints,
     }
     if manifold:
         over.update({"task.start": "teacher", "task.perturb_W1": PERTURBATION})
@@ -124,8 +163,8 @@ def planned_runs(profile: str) -> int:
 
 def sweeps(profile: str) -> dict[str, Any]:
     """The grids of Fig. 8: random start (a) and start 1e-15 off the manifold (b)."""
-    s = SETTINGS[profile]
-    grids = {
+    s = settings(profile)
+    layout = {
         "final": (False, "seeds", "Fig. 8a: tanh readout flips, random start"),
         "peak": (True, "peak_seeds", "Fig. 8b: peak error from 1e-15 off the manifold"),
     }
@@ -134,13 +173,13 @@ def sweeps(profile: str) -> dict[str, Any]:
             f"{GRIDS[key]}-{profile}",
             _base(profile, manifold=manifold),
             LAYER,
-            s["c"],
-            s["alpha"],
-            range(s[seeds]),
-            total=s["total"],
+            s.c,
+            s.alpha,
+            range(getattr(s, seeds)),
+            total=s.total,
             description=description,
         )
-        for key, (manifold, seeds, description) in grids.items()
+        for key, (manifold, seeds, description) in layout.items()
     }
 
 
@@ -153,7 +192,7 @@ register(
 def alpha_boundary(peak: xr.DataArray) -> xr.Dataset:
     r"""Per c, the :math:`\alpha_r` at which the seed-mean peak log10 error crosses the
     midpoint of its range along :math:`\alpha_r` (linear interpolation), with the bootstrap
-    SD over seeds: Fig. 3's midpoint crossing (:func:`~curldescent.figures.fig6.crossing_boundary`,
+    SD over seeds: Fig. 3's midpoint crossing (:func:`~curldescent.figures._tanh_phase.crossing_boundary`,
     which interpolates in :math:`\log_{10} x`) applied to :math:`x = 10^{\alpha_r}`. NaN when
     the error changes by less than ``MIN_SPAN`` decades along :math:`\alpha_r` or starts
     above the midpoint."""
@@ -220,7 +259,7 @@ def compute(profile: str, out: Path, executor: Any = None) -> xr.Dataset:
         n_runs=planned_runs(profile),
         figure="fig8",
         profile=profile,
-        settings=json.dumps(SETTINGS[profile]),
+        settings=json.dumps(asdict(settings(profile))),
         base_spec=json.dumps(_base(profile, manifold=True).to_dict()),
         sweep_wall_time_s=json.dumps(
             {

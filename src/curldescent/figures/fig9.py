@@ -12,7 +12,8 @@ trajectory on its first two principal components (log-spaced checkpoints over th
 run: the excursion away from the manifold and back); d) example curl weights against
 epochs; e) weight autocorrelations over the final window (every epoch).
 
-Shares its example-run code with :mod:`curldescent.figures.fig7`.
+The two runs are one sweep (``fig9-<profile>``, :func:`sweeps`), stored under ``out/fig9-data``;
+the example-run code is shared with Fig. 7 (:mod:`curldescent.figures._tanh_example`).
 """
 
 from __future__ import annotations
@@ -24,17 +25,20 @@ import numpy as np
 import xarray as xr
 
 from curldescent.analysis import principal_components
-from curldescent.figures.base import Claim, verdict
-from curldescent.figures.fig7 import (
+from curldescent.figures._tanh_example import (
     COLORS,
+    ExampleSettings,
     compute_example,
     example_specs,
+    example_sweep,
     plot_acf,
     plot_errors,
     plot_weights,
     pooled,
 )
+from curldescent.figures.base import Claim, verdict
 from curldescent.plotting import PRINT_WIDTH
+from curldescent.specs import SpecError
 
 CAPTION = (
     "Readout-layer curl terms in tanh networks result in low error even when the solution manifold is unstable. "
@@ -44,10 +48,13 @@ CAPTION = (
     "autocorrelations over the final window. Reduced profiles run fewer epochs (see PROFILES)."
 )
 PAPER_COMPUTE = "one run (part of the Fig. 8 sweep, 6 hours on 500 CPUs for the whole sweep)"
-SETTINGS = {
-    "smoke": {"epochs": 200, "window": 50, "n_train": 40},
-    "quick": {"epochs": 10_000, "window": 1000, "n_train": 250},
-    "paper": {"epochs": 100_000, "window": 2000, "n_train": 250},
+#: the profile's settings (:class:`~curldescent.figures._tanh_example.ExampleSettings`:
+#: epochs, final window, training examples).
+Settings = ExampleSettings
+SETTINGS: dict[str, Settings] = {
+    "smoke": Settings(epochs=200, window=50, n_train=40),
+    "quick": Settings(epochs=10_000, window=1000, n_train=250),
+    "paper": Settings(epochs=100_000, window=2000, n_train=250),
 }
 PROFILES = {
     "smoke": "200 epochs, N_train = 40 (tests only)",
@@ -61,24 +68,50 @@ LABELS = {
 }
 
 
-def _specs(profile: str) -> dict[str, Any]:
+def settings(profile: str) -> Settings:
+    """The epochs, window and training-set size of a profile (see :data:`PROFILES`).
+
+    Raises:
+        SpecError: an unknown profile.
+    """
+    if profile not in SETTINGS:
+        raise SpecError(f"unknown profile {profile!r}; allowed: {', '.join(SETTINGS)}")
+    return SETTINGS[profile]
+
+
+def sweeps(profile: str) -> dict[str, Any]:
+    """The profile's runs as one sweep, ``example`` (``fig9-<profile>``): curl descent from
+    1e-15 off the manifold (c = 1, alpha_r = 0.6) and gradient descent from a random start,
+    weights recorded at 300 log-spaced checkpoints and every epoch of the final window."""
     start = {"task.start": "teacher", "task.perturb_W1": PERTURBATION}
-    return example_specs(
-        "fig8", SETTINGS[profile], C, {"rule.alpha_readout": ALPHA_R, **start}, n_points=300
+    specs = example_specs(
+        "fig8", settings(profile), C, {"rule.alpha_readout": ALPHA_R, **start}, n_points=300
     )
+    return {
+        "example": example_sweep(
+            f"fig9-{profile}", specs, "Fig. 9: tanh readout example (curl) and gradient control"
+        )
+    }
 
 
 def planned_runs(profile: str) -> int:
     """Runs the profile simulates (for progress displays before computing)."""
-    return len(_specs(profile))
+    return sum(sw.size for sw in sweeps(profile).values())
 
 
 def compute(profile: str, out: Path, executor: Any = None) -> xr.Dataset:
-    """Simulate the two example runs (cached under ``out/fig9_runs``; ``executor`` unused)."""
-    s = SETTINGS[profile]
-    specs = _specs(profile)
+    """Run (or resume) the two example runs (the sweep of :func:`sweeps`, stored under
+    ``out/fig9-data``) and analyse them."""
     ds, runs = compute_example(
-        "fig9", profile, s, specs, out, c=C, alpha_r=ALPHA_R, perturbation=PERTURBATION
+        "fig9",
+        profile,
+        settings(profile),
+        sweeps(profile)["example"],
+        Path(out) / "fig9-data",
+        executor,
+        c=C,
+        alpha_r=ALPHA_R,
+        perturbation=PERTURBATION,
     )
     # PCA over the whole run (log-spaced checkpoints): the excursion and the return
     pca = principal_components(pooled(runs["curl"]), n_components=2)

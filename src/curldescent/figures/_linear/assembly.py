@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -29,22 +30,22 @@ def example_and_lyapunov(
     preset: str,
     layer: str,
     profile: str,
-    g: dict,
+    g: Any,
     sweep_a,
     store_a: Path,
     root: Path,
     executor: Any,
     times: dict,
 ) -> tuple[xr.Dataset, xr.Dataset]:
-    """The example run of ``g["example"]`` (preset ``preset``, c and α of the config) and the
-    map continuation of the grid ``sweep_a`` (q, cycles, Lyapunov) of ``g["lyap"]``, each
+    """The example run of the profile settings ``g`` (``g.example``, preset ``preset``) and
+    the map continuation of the grid ``sweep_a`` (q, cycles, Lyapunov) of ``g.lyap``, each
     a derived result kept under ``root`` (:func:`curldescent.figures.cache.derived`)."""
     import time
 
     from curldescent.presets import preset_spec, sizes_for_c
 
-    ex_cfg, ly_cfg = g["example"], g["lyap"]
-    M, N = sizes_for_c(ex_cfg["c"], g["total"])
+    ex_cfg, ly_cfg = asdict(g.example), asdict(g.lyap)
+    M, N = sizes_for_c(ex_cfg["c"], g.total)
     ex_spec = preset_spec(
         preset,
         **{
@@ -164,7 +165,7 @@ def assemble(
     figure: str,
     layer: str,
     profile: str,
-    g: dict,
+    g: Any,
     sw: dict,
     root: Path,
     times: dict,
@@ -185,10 +186,10 @@ def assemble(
         {
             "figure": figure,
             "profile": profile,
-            "total": g["total"],
-            "slice_c": float(g["slice"]["c"]),
-            "example": json.dumps(g["example"]),
-            "lyapunov": json.dumps(g["lyap"]),
+            "total": g.total,
+            "slice_c": float(g.slice.c),
+            "example": json.dumps(asdict(g.example)),
+            "lyapunov": json.dumps(asdict(g.lyap)),
             "example_explained_variance_ratio": ex.attrs["explained_variance_ratio"],
             "timing_s": json.dumps(times),
             # what was simulated: the sweeps, the example, one flow per slice run (tests
