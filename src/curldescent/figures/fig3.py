@@ -290,26 +290,6 @@ def planned_runs(profile: str) -> int:
     return lp.planned_runs(sweeps(profile), "slice_fb")
 
 
-def _register() -> None:
-    """Add the sweeps to :data:`curldescent.sweeps.SWEEPS` (``curldescent sweep fig3a-paper``)."""
-    from curldescent.sweeps import SWEEPS
-
-    names = {
-        "a": "fig3a",
-        "b_alpha": "fig3b-alpha",
-        "b_c": "fig3b-c",
-        "slice_fb": "fig3-slice-fb",
-        "slice_b10": "fig3-slice-b10",
-    }
-    for profile, g in _SETTINGS.items():
-        for key, name in names.items():
-            if key != "slice_b10" or "map_batch_10" in g["slice"]["methods"]:
-                SWEEPS.setdefault(f"{name}-{profile}", lambda p=profile, k=key: sweeps(p)[k])
-
-
-_register()
-
-
 def compute(profile: str, out: Path, executor: Any = None) -> xr.Dataset:
     """Run (or resume) the sweeps, the map continuations (Lyapunov, q, cycles), the example
     run and the flow slice of a profile; return the figure's data (panels prefixed ``a_``,

@@ -190,18 +190,6 @@ def planned_runs(profile: str) -> int:
     return lp.planned_runs(sweeps(profile), "slice")
 
 
-def _register() -> None:
-    """Add the sweeps to :data:`curldescent.sweeps.SWEEPS` (``curldescent sweep fig4a-paper``)."""
-    from curldescent.sweeps import SWEEPS
-
-    for profile in _SETTINGS:
-        for key, name in {"a": "fig4a", "b": "fig4b", "slice": "fig4-slice"}.items():
-            SWEEPS.setdefault(f"{name}-{profile}", lambda p=profile, k=key: sweeps(p)[k])
-
-
-_register()
-
-
 def compute(profile: str, out: Path, executor: Any = None) -> xr.Dataset:
     """Run (or resume) the sweeps, the map continuations, the example and the flow slice of
     a profile; return the figure's data (panels prefixed ``a_``, ``b_``, ``ex_``, ``ly_``,

@@ -20,8 +20,6 @@ The grids run through :mod:`curldescent.sweeps` (one resumable zarr store per gr
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -134,27 +132,6 @@ def sweeps(profile: str) -> dict[str, Any]:
         for key, (cs, description) in grids.items()
         if cs is not None
     }
-
-
-def register(sweeps: Callable[[str], dict[str, Any]], names: dict[str, tuple[str, str]]) -> None:
-    """Add ``sweeps(profile)[key]`` to :data:`curldescent.sweeps.SWEEPS` under ``name`` for
-    each ``name: (profile, key)`` (``curldescent sweep fig6-paper``); the grid is built
-    only when the sweep is resolved."""
-    from curldescent.sweeps import SWEEPS
-
-    for name, (profile, key) in names.items():
-        SWEEPS.setdefault(name, partial(lambda p, k: sweeps(p)[k], profile, key))
-
-
-register(
-    sweeps,
-    {
-        f"{name}-{profile}": (profile, key)
-        for profile, s in SETTINGS.items()
-        for key, name in GRIDS.items()
-        if key == "main" or s["zoom_c"] is not None
-    },
-)
 
 
 def crossing_boundary(

@@ -38,7 +38,6 @@ from curldescent.figures.fig6 import (
     num,
     phase_figure,
     phase_panel,
-    register,
     seed_reduce,
 )
 from curldescent.plotting import OKABE_ITO
@@ -142,12 +141,6 @@ def sweeps(profile: str) -> dict[str, Any]:
         )
         for key, (manifold, seeds, description) in grids.items()
     }
-
-
-register(
-    sweeps,
-    {f"{name}-{profile}": (profile, key) for profile in SETTINGS for key, name in GRIDS.items()},
-)
 
 
 def alpha_boundary(peak: xr.DataArray) -> xr.Dataset:
