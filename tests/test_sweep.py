@@ -603,19 +603,9 @@ def test_progress_bar_reports_rate_and_eta():
 
 
 @pytest.fixture
-def cli(monkeypatch, capsys):
-    """Run ``curldescent`` through main() (error mapping), with the sweep commands registered."""
-    import typer
-
+def cli(capsys):
+    """Run the real ``curldescent`` application through main() (error mapping)."""
     import curldescent.cli.main as main_mod
-    from curldescent.cli import sweep as sweep_cli
-
-    if "sweep" not in {c.name for c in main_mod.app.registered_commands}:
-        app = typer.Typer(
-            no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False
-        )
-        sweep_cli.register(app)
-        monkeypatch.setattr(main_mod, "app", app)
 
     def run(*args):
         with pytest.raises(SystemExit) as exc:
