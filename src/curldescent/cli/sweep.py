@@ -120,7 +120,8 @@ def sweep(
         str,
         typer.Argument(
             metavar="SPEC",
-            help="A TOML sweep file or a built-in sweep name; or the word 'status' (then STORE) or 'list'.",
+            help="A TOML sweep file, or the name of a built-in or figure sweep ('sweep list' shows "
+            "them); or the word 'status' (then STORE) or 'list'.",
         ),
     ],
     store: Annotated[
