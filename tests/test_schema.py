@@ -9,7 +9,15 @@ import pytest
 from curldescent import schema
 from curldescent.engine import simulate_batch
 from curldescent.specs import NetworkSpec, RuleSpec, RunSpec, SpecError, TaskSpec, TrainSpec
-from curldescent.sweeps import Axis, SweepSpec, SweepStore, open_sweep, plan_sweep, run_sweep
+from curldescent.sweeps import (
+    Axis,
+    StoreError,
+    SweepSpec,
+    SweepStore,
+    open_sweep,
+    plan_sweep,
+    run_sweep,
+)
 
 BASE = RunSpec(
     network=NetworkSpec(M=6, N=4),
@@ -81,17 +89,21 @@ def test_reserved_names_are_the_stored_variables_and_their_dims():
 
 def test_a_new_variable_is_one_schema_entry(monkeypatch, tmp_path):
     """One entry makes the store hold the variable (labelled, NaN until written), accept a
-    batch's values of it, and refuse it as an axis name."""
+    batch's values of it, and refuse it as an axis name; a store made before the entry is
+    refused for resuming, with a message that says why."""
     new = schema.Entry(
         "final_margin",
         "final test error over final train error",
         description="a variable added for this test",
         datasets=frozenset({"sweep"}),
     )
+    sweep = SweepSpec(base=BASE, axes=(Axis("seed", range(3)),), max_batch=3)
+    SweepStore.open(tmp_path / "old.zarr", plan_sweep(sweep))  # made before the entry
     monkeypatch.setitem(schema.VARIABLES, new.name, new)
     with pytest.raises(SpecError, match="reserved"):
         Axis("final_margin", [1])
-    sweep = SweepSpec(base=BASE, axes=(Axis("seed", range(3)),), max_batch=3)
+    with pytest.raises(StoreError, match="has no array final_margin .* start a new store"):
+        SweepStore.open(tmp_path / "old.zarr", plan_sweep(sweep))
     plan = plan_sweep(sweep)
     store = SweepStore.open(tmp_path / "n.zarr", plan)
     with open_sweep(store.path) as ds:

@@ -224,6 +224,10 @@ def compute_batch(task: BatchTask) -> BatchOutput:
     * ``q``, the order parameter of eq. (15), when ``train.final_window > 0``;
     * with ``store_weights``: ``final_W1``, ``final_W2``, the recorded ``W1``, ``W2`` and the
       window statistics, padded with NaN to the sweep's largest sizes.
+
+    Every variable is laid out by its entry in :mod:`curldescent.schema` (an ``epoch``
+    dimension spread onto the sweep's epoch axis, neuron dimensions NaN-padded), so a new
+    result is its computation here plus one schema entry.
     """
     configure_worker_runtime()
     from curldescent.analysis.convergence import convergence_epoch

@@ -15,6 +15,8 @@ Layout::
         invocations/<id>.json     start, end and executor of each run
         lock, lock.json           the driver's file lock (filelock) and its pid and host
 
+The variables, their dimensions, dtypes and attributes are those of
+:mod:`curldescent.schema` that the sweep needs (:func:`curldescent.schema.store_layout`).
 The arrays' chunks over the swept dimensions are exactly the plan's batches
 (:mod:`curldescent.sweeps.plan`), so a batch writes its own chunk files and nothing else.
 A batch counts as done only when its marker exists, and the marker is written (atomically:
@@ -328,6 +330,12 @@ def _spec_damage(p: Path, note: str = "") -> str:
 def _check_arrays(p: Path, plan: Plan) -> None:
     """Every variable of the plan's schema exists with the planned shape and chunks."""
     for name, (_, shape, _) in _schema(plan).items():
+        if not (p / name).exists():
+            raise StoreError(
+                f"{p} has no array {name} (deleted, or the store was created before "
+                "curldescent.schema had this variable); refusing to touch it: start a new store "
+                "with another --out path"
+            )
         try:
             meta = _read_json(p / name / "zarr.json")
             ok = (
