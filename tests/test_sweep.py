@@ -108,7 +108,8 @@ def test_axis_fields_are_inferred_from_names_and_aliases():
     assert Axis("init_scale", [2.0]).field == "task.init_scale"
     assert Axis("seed", [0]).field == "seed"
     assert Axis("lr_x", [0.1], field="train.lr").field == "train.lr"
-    assert Axis("batch_size", ["full", 10]).settings(0) == {"train.batch_size": None}
+    full = SweepSpec(axes=(Axis("batch_size", ["full", 10]),))
+    assert full.point_spec((0,)).train.batch_size is None  # TOML's spelling of full batch
 
 
 def test_c_axis_uses_sizes_for_c_or_given_sizes():

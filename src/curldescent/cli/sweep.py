@@ -106,13 +106,13 @@ def with_overrides(sweep_spec, changes: dict):
     sweeps cannot be overridden (the axis would win)."""
     if not changes:
         return sweep_spec
-    from curldescent.specs import replace_fields
+    from curldescent.specs import apply_overrides
 
     for axis in sweep_spec.axes:
         swept = sorted(set(changes) & set(axis.paths()))
         if swept:
             raise SpecError(f"--set {swept[0]}: the sweep's axis {axis.name!r} sets this field")
-    return sweep_spec.replace(base=replace_fields(sweep_spec.base, changes))
+    return sweep_spec.replace(base=apply_overrides(sweep_spec.base, changes))
 
 
 def sweep(
