@@ -16,7 +16,8 @@ settings cleared (gradient descent has no flips), so a ``rule × α`` grid pairs
 run with the gradient run of the same seed.
 
 Sweeps round-trip through dictionaries and TOML files (:func:`load_sweep`); built-in
-sweeps live in :data:`SWEEPS` (figure modules register theirs there).
+sweeps live in :data:`SWEEPS`; the paper figures' grids are listed by
+:func:`curldescent.figures.base.figure_sweeps` (``curldescent sweep list``).
 
 TOML layout::
 
@@ -659,8 +660,8 @@ def _demo_sweep() -> SweepSpec:
     )
 
 
-#: Built-in sweeps by name (``curldescent sweep NAME --out STORE``). Figure modules add
-#: theirs: ``SWEEPS["fig3a-quick"] = lambda: SweepSpec(...)``.
+#: Built-in sweeps by name (``curldescent sweep NAME --out STORE``); the figures' grids
+#: are found through :func:`curldescent.figures.base.figure_sweep` by the CLI.
 SWEEPS: dict[str, Callable[[], SweepSpec]] = {"demo": _demo_sweep}
 
 
