@@ -41,7 +41,7 @@ def test_fig10_relu_smoke(tmp_path_factory):
 @pytest.mark.slow
 def test_fig7_example_smoke(tmp_path_factory):
     out, _, data, claims = _run("fig7", tmp_path_factory)
-    store = store_path(out / "fig7-data", fig7.sweeps("smoke")["example"])
+    store = store_path(out, fig7.sweeps("smoke")["example"])
     assert store.exists()  # the runs live in the figure's sweep store
     again = fig7.compute("smoke", out)  # resumes from the store
     xr.testing.assert_equal(again, data)
@@ -79,13 +79,13 @@ def test_fig9_starts_on_the_manifold(tmp_path_factory):
 
 @pytest.mark.slow
 def test_fig6_fig8_phase_diagram_smoke(tmp_path_factory):
-    from curldescent.sweeps import SWEEPS, resolve_sweep
+    from curldescent.figures.base import figure_sweep
 
     out, _, d6, c6 = _run("fig6", tmp_path_factory)
     assert any(c["claim"].startswith("(6)") for c in c6)
     main = assembly.panel(d6, "main")
     assert main.log10_error.dims == ("c", "alpha") and np.all(np.isfinite(main.log10_error.values))
-    assert "fig6-smoke" in SWEEPS and resolve_sweep("fig6-smoke") == fig6.sweeps("smoke")["main"]
+    assert figure_sweep("fig6-smoke").sweep == fig6.sweeps("smoke")["main"]
     again = fig6.compute("smoke", out)  # resumes from the stores
     xr.testing.assert_allclose(again.drop_attrs(), d6.drop_attrs())
     _, _, d8, c8 = _run("fig8", tmp_path_factory)
@@ -94,7 +94,7 @@ def test_fig6_fig8_phase_diagram_smoke(tmp_path_factory):
     assert np.all(
         b.peak_log10_error.values >= assembly.panel(d8, "a").log10_error.values.min() - 50
     )
-    assert "fig8-peak-smoke" in SWEEPS
+    assert figure_sweep("fig8-peak-smoke").sweep == fig8.sweeps("smoke")["peak"]
 
 
 # ------------------------------------------------------------------ pure helpers (no simulation)

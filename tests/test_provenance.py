@@ -9,18 +9,19 @@ import numpy as np
 import xarray as xr
 
 import curldescent.results as results
-from curldescent.results import COORD_ATTRS, git_commit, label_coords, write_dataset
+from curldescent import schema
+from curldescent.results import git_commit, write_dataset
 from curldescent.sweeps import Axis, SweepSpec, SweepStore, open_sweep, plan_sweep
 
 
-def test_label_coords_fills_missing_attributes_only():
+def test_schema_label_fills_missing_attributes_only():
     ds = xr.Dataset(
         {"err": (("c", "alpha", "seed"), np.zeros((2, 1, 3)))},
         coords={"c": [0.5, 1.0], "alpha": [0.1], "seed": [0, 1, 2]},
     )
     ds.coords["alpha"].attrs["long_name"] = "flipped fraction alpha_r"
-    label_coords(ds)
-    assert ds.c.attrs == COORD_ATTRS["c"] and ds.c.attrs["units"] == "1"
+    schema.label(ds)
+    assert ds.c.attrs == schema.attrs("c") and ds.c.attrs["units"] == "1"
     assert ds.alpha.attrs == {"long_name": "flipped fraction alpha_r", "units": "1"}
     assert "long_name" in ds.seed.attrs
 

@@ -26,7 +26,7 @@ from curldescent.specs import (
     SpecError,
     TaskSpec,
     TrainSpec,
-    replace_fields,
+    apply_overrides,
 )
 
 
@@ -106,7 +106,7 @@ def _nonlinear(activation: str) -> RunSpec:
 
 def _demo() -> RunSpec:
     spec = _nonlinear("tanh")
-    return replace_fields(
+    return apply_overrides(
         spec, {"task.n_train": 500, "train.epochs": 300, "train.n_checkpoints": 60}
     )
 
@@ -119,7 +119,7 @@ PRESETS = {
     "fig4": _fig4,
     "fig4a": _fig4a,
     "fig5": lambda: _nonlinear("tanh"),
-    "fig6": lambda: replace_fields(
+    "fig6": lambda: apply_overrides(
         _fig3a(),
         {
             "network.activation": "tanh",
@@ -127,7 +127,7 @@ PRESETS = {
             "network.readout_error": "raw",
         },
     ),
-    "fig8": lambda: replace_fields(
+    "fig8": lambda: apply_overrides(
         _fig4a(),
         {
             "network.activation": "tanh",
@@ -159,9 +159,9 @@ def preset_overrides(changes: Mapping[str, Any]) -> Iterator[None]:
 def preset_spec(name: str, **overrides: Any) -> RunSpec:
     """The preset RunSpec ``name`` with dotted-path overrides, e.g.
     ``preset_spec("fig3a", **{"rule.alpha_hidden": 0.5})`` (then those of an enclosing
-    :func:`preset_overrides`)."""
+    :func:`preset_overrides`), applied by :func:`curldescent.specs.apply_overrides`."""
     if name not in PRESETS:
         raise SpecError(f"unknown preset {name!r}; allowed: {', '.join(PRESETS)}")
     overrides = {**overrides, **_OVERRIDES.get()}
     spec = PRESETS[name]()
-    return replace_fields(spec, overrides) if overrides else spec
+    return apply_overrides(spec, overrides) if overrides else spec

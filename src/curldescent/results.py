@@ -1,4 +1,5 @@
-"""Results as labelled arrays: the one dataset schema, provenance, and safe writing."""
+"""Results as labelled arrays: a run's dataset (labelled by :mod:`curldescent.schema`),
+provenance, and safe writing."""
 
 from __future__ import annotations
 
@@ -17,60 +18,7 @@ import numpy as np
 import xarray as xr
 
 import curldescent
-
-ATTRS = {
-    "train_error": {"long_name": "train error (1/2 MSE)", "units": "1"},
-    "test_error": {"long_name": "test error (1/2 MSE)", "units": "1"},
-    "diverged": {"long_name": "weights became non-finite", "units": "1"},
-    "epoch": {"long_name": "epoch", "units": "epochs"},
-    "W1": {"long_name": "hidden-layer weights W1", "units": "1"},
-    "W2": {"long_name": "readout weights W2", "units": "1"},
-}
-
-
-_ALPHA = {"long_name": "flipped fraction", "units": "1"}
-#: long names (and units where meaningful) of the coordinates the datasets carry: the
-#: engine's (run, epoch, seed, ...) and the sweeps' axes (c, alpha, M, N, lr, ...)
-COORD_ATTRS: dict[str, dict[str, str]] = {
-    "run": {"long_name": "run index"},
-    "epoch": ATTRS["epoch"],
-    "seed": {"long_name": "seed (student init, minibatch order, random flips)"},
-    "task_seed": {"long_name": "seed of teacher and data"},
-    "rule": {"long_name": "learning rule"},
-    "kind": {"long_name": "learning rule"},
-    "c": {"long_name": "compression ratio c = M/N", "units": "1"},
-    "alpha": _ALPHA,
-    "alpha_h": {"long_name": "flipped fraction of input neurons (D1)", "units": "1"},
-    "alpha_hidden": {"long_name": "flipped fraction of input neurons (D1)", "units": "1"},
-    "alpha_r": {"long_name": "flipped fraction of hidden neurons (D2)", "units": "1"},
-    "alpha_readout": {"long_name": "flipped fraction of hidden neurons (D2)", "units": "1"},
-    "n_flip_hidden": {"long_name": "flipped input neurons", "units": "neurons"},
-    "n_flip_readout": {"long_name": "flipped hidden neurons", "units": "neurons"},
-    "M": {"long_name": "input size M", "units": "neurons"},
-    "N": {"long_name": "hidden size N", "units": "neurons"},
-    "K": {"long_name": "output size K", "units": "neurons"},
-    "input": {"long_name": "input neuron"},
-    "hidden": {"long_name": "hidden neuron"},
-    "output": {"long_name": "output neuron"},
-    "lr": {"long_name": "learning rate (step on the batch-mean update)", "units": "1"},
-    "batch_size": {"long_name": "minibatch size", "units": "examples"},
-    "n_train": {"long_name": "training-set size", "units": "examples"},
-    "N_train": {"long_name": "training-set size", "units": "examples"},
-    "n_test": {"long_name": "test-set size", "units": "examples"},
-    "init_scale": {"long_name": "student init scale a", "units": "1"},
-    "teacher_scale": {"long_name": "teacher init scale", "units": "1"},
-    "epochs": {"long_name": "training epochs", "units": "epochs"},
-}
-
-
-def label_coords(ds: xr.Dataset) -> xr.Dataset:
-    """``ds`` with :data:`COORD_ATTRS` on its coordinates (attributes already set win);
-    modifies ``ds`` in place and returns it."""
-    for name, attrs in COORD_ATTRS.items():
-        if name in ds.coords:
-            for key, value in attrs.items():
-                ds.coords[name].attrs.setdefault(key, value)
-    return ds
+from curldescent import schema
 
 
 @functools.cache
@@ -117,57 +65,41 @@ def provenance() -> dict[str, str]:
 
 
 def batch_to_dataset(result: Any) -> xr.Dataset:
-    """Dataset with dims (run, epoch[, layer dims]) from a :class:`~curldescent.engine.BatchResult`."""
+    """Dataset with dims (run, epoch[, layer dims]) from a :class:`~curldescent.engine.BatchResult`;
+    every variable's dims after ``run`` and its attributes come from :mod:`curldescent.schema`."""
     specs = result.specs
     R = len(specs)
-    data = {
-        "train_error": (("run", "epoch"), result.train_error, ATTRS["train_error"]),
-        "test_error": (("run", "epoch"), result.test_error, ATTRS["test_error"]),
-        "diverged": (("run",), result.diverged.astype(bool), ATTRS["diverged"]),
-        "stop_epoch": (
-            ("run",),
-            np.full(R, result.epochs[-1]) if result.stop_epoch is None else result.stop_epoch,
-            {"long_name": "last simulated epoch (train.stop_below, divergence)", "units": "epochs"},
-        ),
-        "final_W1": (
-            ("run", "hidden", "input"),
-            result.final_W1,
-            {"long_name": "final W1", "units": "1"},
-        ),
-        "final_W2": (
-            ("run", "output", "hidden"),
-            result.final_W2,
-            {"long_name": "final W2", "units": "1"},
-        ),
+    values = {
+        "train_error": result.train_error,
+        "test_error": result.test_error,
+        "diverged": result.diverged.astype(bool),
+        "stop_epoch": np.full(R, result.epochs[-1])
+        if result.stop_epoch is None
+        else result.stop_epoch,
+        "final_W1": result.final_W1,
+        "final_W2": result.final_W2,
     }
     if result.W1 is not None:
-        data["W1"] = (("run", "epoch", "hidden", "input"), result.W1, ATTRS["W1"])
-        data["W2"] = (("run", "epoch", "output", "hidden"), result.W2, ATTRS["W2"])
+        values["W1"] = result.W1
+        values["W2"] = result.W2
     if result.window_mean is not None:
-        for layer, m, v, dims in (
-            ("W1", result.window_mean[0], result.window_var[0], ("hidden", "input")),
-            ("W2", result.window_mean[1], result.window_var[1], ("output", "hidden")),
-        ):
-            data[f"window_mean_{layer}"] = (
-                ("run", *dims),
-                m,
-                {"long_name": f"temporal mean of {layer} over the final window", "units": "1"},
-            )
-            data[f"window_var_{layer}"] = (
-                ("run", *dims),
-                v,
-                {"long_name": f"temporal variance of {layer} over the final window", "units": "1"},
-            )
+        for i, layer in enumerate(("W1", "W2")):
+            values[f"window_mean_{layer}"] = result.window_mean[i]
+            values[f"window_var_{layer}"] = result.window_var[i]
+    data = {}
+    for name, v in values.items():
+        entry = schema.VARIABLES[name]
+        data[name] = xr.Variable(("run", *entry.dims), v, entry.attrs())
     coords = {
         "run": np.arange(R),
-        "epoch": ("epoch", result.epochs, ATTRS["epoch"]),
+        "epoch": ("epoch", result.epochs),
         "seed": ("run", np.array([s.seed for s in specs])),
         "rule": ("run", np.array([s.rule.kind for s in specs])),
         "alpha_hidden": ("run", np.array([s.rule.alpha_hidden for s in specs])),
         "alpha_readout": ("run", np.array([s.rule.alpha_readout for s in specs])),
     }
-    ds = xr.Dataset({k: xr.Variable(d, v, a) for k, (d, v, a) in data.items()}, coords=coords)
-    label_coords(ds)
+    ds = xr.Dataset(data, coords=coords)
+    schema.label(ds, variables=False)
     ds.attrs.update(provenance())
     ds.attrs["specs"] = json.dumps([s.to_dict() for s in specs])
     ds.attrs["wall_time_s"] = float(result.wall_time_s)
@@ -229,10 +161,11 @@ def check_output_path(out: Path, overwrite: bool, option: str = "--out") -> None
 
 def write_dataset(ds: xr.Dataset, path: str | Path) -> Path:
     """Write ``ds`` to ``.nc`` (netCDF4 via h5netcdf) or ``.zarr`` atomically: a partial file is
-    never left at ``path`` (written to a temporary sibling, then renamed). The file gets
-    :data:`COORD_ATTRS`, and :func:`provenance` unless ``ds`` carries it already."""
+    never left at ``path`` (written to a temporary sibling, then renamed). Its coordinates
+    get their attributes from :mod:`curldescent.schema`, and the file gets :func:`provenance`
+    unless ``ds`` carries it already."""
     path = Path(path)
-    ds = label_coords(ds.copy(deep=False))
+    ds = schema.label(ds.copy(deep=False), variables=False)
     if "curldescent_version" not in ds.attrs:  # provenance of data made elsewhere stays
         ds.attrs.update(provenance())
     path.parent.mkdir(parents=True, exist_ok=True)

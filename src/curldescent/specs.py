@@ -21,6 +21,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -361,8 +362,9 @@ class RunSpec:
         return self.train.lr
 
     def replace(self, **changes: Any) -> RunSpec:
-        """Return a copy with dotted-path fields replaced, e.g. ``replace(**{"rule.alpha_hidden": 0.2})``."""
-        return replace_fields(self, changes)
+        """Return a copy with dotted-path fields replaced, e.g. ``replace(**{"rule.alpha_hidden": 0.2})``
+        (:func:`apply_overrides`)."""
+        return apply_overrides(self, changes)
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -397,20 +399,128 @@ def _from_dict(cls: type, data: Any, prefix: str) -> Any:
         raise SpecError(str(exc)) from None
 
 
-def replace_fields(spec: RunSpec, changes: dict[str, Any]) -> RunSpec:
-    """Apply ``{"section.field": value}`` or ``{"seed": value}`` changes to a RunSpec."""
-    data = spec.to_dict()
-    for path, value in changes.items():
-        parts = path.split(".")
-        target = data
-        for part in parts[:-1]:
-            if part not in target or not isinstance(target[part], dict):
-                raise SpecError(f"unknown spec field {path!r}")
-            target = target[part]
-        if parts[-1] not in target:
-            raise SpecError(f"unknown spec field {path!r}")
-        target[parts[-1]] = value
-    return RunSpec.from_dict(data)
+#: dotted RunSpec field paths, and the short names (aliases) that resolve to them.
+FIELD_PATHS: tuple[str, ...] = tuple(
+    f"{section}.{f.name}" for section, cls in _SECTIONS.items() for f in fields(cls)
+) + ("seed", "task_seed")
+
+ALIASES: dict[str, str] = {path.rsplit(".", 1)[-1]: path for path in FIELD_PATHS}
+ALIASES.update(
+    {
+        "rule": "rule.kind",
+        "alpha_h": "rule.alpha_hidden",
+        "alpha_r": "rule.alpha_readout",
+        "N_train": "task.n_train",
+        "N_test": "task.n_test",
+    }
+)
+ALIASES.pop("kind", None)  # "rule" is the name of the rule-kind axis
+
+
+def field_path(name: str) -> str:
+    """The dotted RunSpec path of a field name or alias (``alpha_h`` → ``rule.alpha_hidden``).
+
+    Raises:
+        SpecError: the name is neither a dotted path nor a known short name.
+
+    Examples:
+        >>> field_path("alpha_h"), field_path("epochs"), field_path("seed")
+        ('rule.alpha_hidden', 'train.epochs', 'seed')
+    """
+    if name in FIELD_PATHS:
+        return name
+    if name in ALIASES:
+        return ALIASES[name]
+    raise SpecError(
+        f"unknown spec field {name!r}; allowed: a dotted path such as rule.alpha_hidden "
+        f"({', '.join(FIELD_PATHS)}) or a short name ({', '.join(sorted(ALIASES))})"
+    )
+
+
+def _dotted(changes: Mapping[str, Any], where: str) -> dict[str, Any]:
+    """``changes`` as ``{dotted path: value}``: tables by section (``{"train": {"epochs":
+    3}}``, the TOML form) flattened, short names resolved (``rule`` with a value that is
+    not a table is ``rule.kind``), ``train.batch_size = "full"``
+    (TOML has no null) read as full batch (None)."""
+    if not isinstance(changes, Mapping):
+        raise SpecError(
+            f"{where.rstrip('.') or 'overrides'} must be a table of settings (got {changes!r})"
+        )
+    flat: dict[str, Any] = {}
+    for key, value in changes.items():
+        if key in _SECTIONS and isinstance(value, Mapping):
+            allowed = sorted(f.name for f in fields(_SECTIONS[key]))
+            for name, v in value.items():
+                if name not in allowed:
+                    raise SpecError(
+                        f"unknown key {where}{key}.{name}; allowed keys in [{key}]: {', '.join(allowed)}"
+                    )
+                flat[f"{key}.{name}"] = v
+        else:
+            flat[field_path(str(key))] = value
+    if flat.get("train.batch_size", None) == "full":
+        flat["train.batch_size"] = None
+    return flat
+
+
+def apply_overrides(
+    spec: RunSpec,
+    changes: Mapping[str, Any],
+    *,
+    clear_flips: bool = False,
+    where: str = "",
+) -> RunSpec:
+    """``spec`` with ``changes`` applied: the one place where specs are overridden (``--set``,
+    presets, TOML files that start from a preset, sweep bases and sweep points).
+
+    Args:
+        spec: the spec to start from.
+        changes: ``{"train.epochs": 10, "alpha_h": 0.2, "seed": 3}`` (dotted paths or the
+            short names of :data:`ALIASES`) and/or tables by section (``{"train": {"epochs":
+            10}}``); ``train.batch_size = "full"`` means full batch.
+        clear_flips: when ``changes`` set the rule kind to one that takes no flips
+            (``gradient``, or a registered rule without flips), clear every flip setting
+            too, including those ``changes`` set (a sweep point of a ``rule × α`` grid).
+            Without it such a combination is refused.
+        where: prefix of the key names in error messages (``"base."``).
+
+    Raises:
+        SpecError: an unknown field (the message lists the allowed ones) or an invalid
+            value (the message names the field and the allowed values).
+
+    Examples:
+        >>> spec = apply_overrides(RunSpec(), {"train.epochs": 10, "alpha_r": 0.5, "rule": "curl"})
+        >>> spec.train.epochs, spec.rule.alpha_readout
+        (10, 0.5)
+        >>> apply_overrides(spec, {"rule.kind": "gradient"}, clear_flips=True).rule.alpha_readout
+        0.0
+        >>> apply_overrides(spec, {"train": {"batch_size": 5}}).train.batch_size
+        5
+    """
+    sections: dict[str, dict[str, Any]] = {}
+    top: dict[str, Any] = {}
+    for path, value in _dotted(changes, where).items():
+        if "." in path:
+            section, name = path.split(".", 1)
+            sections.setdefault(section, {})[name] = value
+        else:
+            top[path] = value
+    kind = sections.get("rule", {}).get("kind")
+    if clear_flips and kind in rule_names() and not rule_entry(kind).takes_flips:
+        sections["rule"].update(
+            alpha_hidden=0.0, alpha_readout=0.0, n_flip_hidden=None, n_flip_readout=None
+        )
+    if not sections and not top:
+        return spec
+    parts = {
+        name: dataclasses.replace(getattr(spec, name), **sections[name])
+        if name in sections
+        else getattr(spec, name)
+        for name in _SECTIONS
+    }
+    return RunSpec(
+        **parts, seed=top.get("seed", spec.seed), task_seed=top.get("task_seed", spec.task_seed)
+    )
 
 
 def load_spec(path: str | Path) -> RunSpec:
@@ -435,10 +545,4 @@ def load_spec(path: str | Path) -> RunSpec:
         return RunSpec.from_dict(data)
     from curldescent.presets import preset_spec
 
-    base = preset_spec(preset).to_dict()
-    for key, value in data.items():
-        if isinstance(value, dict) and isinstance(base.get(key), dict):
-            base[key].update(value)
-        else:
-            base[key] = value
-    return RunSpec.from_dict(base)
+    return apply_overrides(preset_spec(preset), data)

@@ -193,7 +193,7 @@ def train(
     from curldescent.limits import CONFIRM_S, WARN_S, format_seconds, run_seconds
     from curldescent.presets import preset_spec
     from curldescent.results import write_dataset
-    from curldescent.specs import load_spec, replace_fields
+    from curldescent.specs import apply_overrides, load_spec
     from curldescent.task import file_digest, load_initial_conditions
 
     for name, v in (("--lr", lr), ("--init-scale", init_scale), ("--teacher-scale", teacher_scale)):
@@ -257,7 +257,7 @@ def train(
     if bs is not None:
         changes["train.batch_size"] = None if bs == "full" else bs
     changes.update(parse_set(overrides))
-    spec = replace_fields(spec, changes) if changes else spec
+    spec = apply_overrides(spec, changes)
     seconds = run_seconds(spec)
     if seconds > CONFIRM_S and not yes:
         raise SpecError(

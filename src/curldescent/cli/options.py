@@ -47,7 +47,7 @@ def parse_set(items: list[str] | None) -> dict[str, Any]:
     Raises:
         SpecError: an item without ``=``, or an unknown field (the message lists the allowed).
     """
-    from curldescent.sweeps.spec import field_path
+    from curldescent.specs import field_path
 
     out: dict[str, Any] = {}
     for item in items or ():

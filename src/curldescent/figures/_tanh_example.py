@@ -124,14 +124,14 @@ def example_sweep(name: str, specs: dict[str, RunSpec], description: str = ""):
     return sweep
 
 
-def run_examples(sweep, root: Path, executor: Any = None) -> tuple[dict[str, xr.Dataset], dict]:
-    """Run (or resume) an :func:`example_sweep` into its store under ``root``; return the
+def run_examples(sweep, out: Path, executor: Any = None) -> tuple[dict[str, xr.Dataset], dict]:
+    """Run (or resume) an :func:`example_sweep` into its store under ``out``; return the
     recorded runs by label (``train_error``, ``test_error``, ``W1``, ``W2`` over ``epoch``)
     and the store's attributes (``wall_time_s``, provenance)."""
     from curldescent.figures.base import store_path
     from curldescent.sweeps import run_sweep
 
-    path = store_path(root, sweep)
+    path = store_path(out, sweep)
     path.parent.mkdir(parents=True, exist_ok=True)
     ds = run_sweep(sweep, path, executor=executor, progress=False)
     try:
@@ -148,14 +148,14 @@ def compute_example(
     profile: str,
     s: ExampleSettings,
     sweep,
-    root: Path,
+    out: Path,
     executor: Any = None,
     **attrs: Any,
 ) -> tuple[xr.Dataset, dict[str, xr.Dataset]]:
     """Run (or resume) the example sweep of figure ``name`` and analyse its runs
     (:func:`example_dataset`, with the figure, profile, window, network sizes and ``attrs``
     as attributes); returns the dataset and the recorded runs."""
-    runs, store_attrs = run_examples(sweep, root, executor)
+    runs, store_attrs = run_examples(sweep, out, executor)
     net = sweep.base.network
     meta = {"figure": name, "profile": profile, "window": s.window, "M": net.M, "N": net.N}
     specs = {label: sweep.point_spec((i,)) for i, label in enumerate(RUNS)}

@@ -5,8 +5,6 @@ figure drawn over the linear networks' analytic boundary."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
-from functools import partial
 from typing import Any
 
 import numpy as np
@@ -133,13 +131,3 @@ def phase_figure(data: xr.Dataset, details: str):
 def num(x: float, nd: int = 4) -> float | None:
     """``x`` rounded to ``nd`` digits for a claim's value; None if not finite."""
     return None if not np.isfinite(x) else round(float(x), nd)
-
-
-def register(sweeps: Callable[[str], dict[str, Any]], names: dict[str, tuple[str, str]]) -> None:
-    """Add ``sweeps(profile)[key]`` to :data:`curldescent.sweeps.SWEEPS` under ``name`` for
-    each ``name: (profile, key)`` (``curldescent sweep fig6-paper``); the grid is built
-    only when the sweep is resolved."""
-    from curldescent.sweeps import SWEEPS
-
-    for name, (profile, key) in names.items():
-        SWEEPS.setdefault(name, partial(lambda p, k: sweeps(p)[k], profile, key))

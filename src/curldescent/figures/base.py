@@ -1,22 +1,37 @@
-"""The contract every figure module follows, and the runner behind ``curldescent figure``.
+"""The contract every figure module follows, the registry of figure sweeps, and the runner
+behind ``curldescent figure``.
 
-A figure module ``curldescent.figures.figN`` defines:
+Every figure module ``curldescent.figures.figN`` has one shape:
 
 - ``CAPTION`` (the paper's caption, shortened) and ``PAPER_COMPUTE`` (the compute the
   paper reports for it, a string);
 - ``PROFILES``: a dict ``{profile: description of what it reduces versus the paper}`` for
   the profiles ``smoke``, ``quick`` and ``paper``;
+- ``Settings``: a frozen dataclass with one documented field per grid or length that a
+  profile sets, ``SETTINGS: dict[str, Settings]`` with the keys ``smoke``, ``quick`` and
+  ``paper``, and ``settings(profile) -> Settings`` (:func:`profile_settings`: an unknown
+  profile raises :class:`~curldescent.specs.SpecError` naming the allowed ones);
+- ``sweeps(profile) -> dict[str, SweepSpec]`` (simulating figures): the figure's runs as
+  sweep specs named ``figNx-PROFILE``, built without running anything; ``compute`` runs
+  exactly these sweeps, each into :func:`store_path` ``(out, sweep)``, so that
+  ``curldescent sweep figNx-PROFILE`` (on a cluster, say) fills the store the figure reads;
+- ``planned_runs(profile: str) -> int`` (simulating figures): the number of runs, from the
+  profile's plan alone, for progress displays before anything runs;
 - ``compute(profile: str, out: Path, executor=None) -> xarray.Dataset``: runs (or resumes)
   the simulations/theory for a profile and returns the figure's data (stored under ``out``);
   it sets ``data.attrs["n_runs"]`` to the number of simulated runs (0 for pure theory);
-- ``planned_runs(profile: str) -> int`` (simulating figures): the same count, from the
-  profile's plan alone, for progress displays before anything runs;
 - ``plot(data) -> matplotlib.figure.Figure``: draws from the data only, never simulates;
 - ``claims(data) -> list[Claim]``: the paper's statements checked against the data.
 
-:func:`run_figure` calls the three and writes ``figN.png``, ``figN.pdf``, ``figN.nc`` (the
-data) and ``figN.claims.json`` into the output folder; the figure's departures from print
-standards (:func:`curldescent.plotting.journal_problems`) go into the result's ``extra``.
+No figure module imports another figure module: shared code lives in non-figure modules
+with public names, shared statistics in :mod:`curldescent.analysis`.
+
+:func:`figure_sweeps` lists every figure's sweeps per profile (what ``curldescent sweep
+list`` shows) and :func:`figure_sweep` finds one by name. :func:`run_figure` calls
+``compute``, ``plot`` and ``claims`` and writes ``figN.png``, ``figN.pdf``, ``figN.nc``
+(the data) and ``figN.claims.json`` into the output folder; the figure's departures from
+print standards (:func:`curldescent.plotting.journal_problems`) go into the result's
+``extra``.
 """
 
 from __future__ import annotations
@@ -26,9 +41,10 @@ import importlib
 import json
 import math
 import time
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 VERDICTS = ("reproduced", "not reproduced", "not tested")
 
@@ -47,6 +63,8 @@ FIGURES: dict[str, str] = {
     "fig10": "curldescent.figures.fig10",
 }
 PROFILE_NAMES = ("smoke", "quick", "paper")
+
+_S = TypeVar("_S")
 
 
 @dataclass
@@ -193,3 +211,93 @@ def store_path(out: Path, sweep) -> Path:
     """Where a sweep's zarr store lives: ``out/data/NAME-HASH.zarr`` (the hash of the spec,
     so a changed grid never collides with an old store)."""
     return Path(out) / "data" / f"{sweep.name}-{config_hash(sweep.to_dict())}.zarr"
+
+
+def profile_settings(settings: Mapping[str, _S], profile: str) -> _S:
+    """``settings[profile]``: a figure module's ``settings(profile)``.
+
+    Raises:
+        SpecError: ``profile`` is not a key of ``settings`` (the message names the keys).
+
+    Examples:
+        >>> profile_settings({"smoke": 1, "quick": 2, "paper": 3}, "quick")
+        2
+    """
+    if profile not in settings:
+        from curldescent.specs import SpecError
+
+        raise SpecError(f"unknown profile {profile!r}; allowed: {', '.join(settings)}")
+    return settings[profile]
+
+
+@dataclass(frozen=True)
+class FigureSweep:
+    """One sweep of a figure under one profile, as ``curldescent sweep list`` shows it.
+
+    Args:
+        figure: the figure's name (a key of :data:`FIGURES`).
+        profile: the profile whose sweep this is.
+        key: the sweep's key in the figure's ``sweeps(profile)``.
+        sweep: the :class:`~curldescent.sweeps.SweepSpec`.
+    """
+
+    figure: str
+    profile: str
+    key: str
+    sweep: Any
+
+    @property
+    def name(self) -> str:
+        """The sweep's name (``figNx-PROFILE``), the name ``curldescent sweep`` takes."""
+        return self.sweep.name
+
+    @property
+    def runs(self) -> int:
+        """The number of runs in the sweep."""
+        return int(self.sweep.size)
+
+    def store(self, out: str | Path) -> Path:
+        """Where the figure, computed with output folder ``out``, reads this sweep's store."""
+        return store_path(Path(out), self.sweep)
+
+
+def figure_sweeps(profile: str | None = None) -> list[FigureSweep]:
+    """Every sweep of every simulating figure (its module's ``sweeps(profile)``), in the
+    order of :data:`FIGURES`, for ``profile`` or for every profile of
+    :data:`PROFILE_NAMES`; builds the specs without running anything.
+
+    Raises:
+        SpecError: an unknown ``profile``.
+
+    Examples:
+        >>> [s.name for s in figure_sweeps("paper") if s.figure == "fig4"]
+        ['fig4a-paper', 'fig4b-paper', 'fig4-slice-paper']
+    """
+    if profile is not None and profile not in PROFILE_NAMES:
+        from curldescent.specs import SpecError
+
+        raise SpecError(f"unknown profile {profile!r}; allowed: {', '.join(PROFILE_NAMES)}")
+    profiles = PROFILE_NAMES if profile is None else (profile,)
+    found = []
+    for name in FIGURES:
+        make = getattr(figure_module(name), "sweeps", None)
+        if make is None:
+            continue
+        for p in profiles:
+            found += [FigureSweep(name, p, key, sweep) for key, sweep in make(p).items()]
+    return found
+
+
+def figure_sweep(name: str) -> FigureSweep | None:
+    """The figure sweep called ``name`` (``fig3a-paper``), or None when no figure has one.
+
+    Only the profile that ends the name (``-PROFILE``) is built.
+
+    Examples:
+        >>> figure_sweep("fig4a-paper").runs
+        8400
+    """
+    profile = name.rsplit("-", 1)[-1]
+    if profile not in PROFILE_NAMES:
+        return None
+    return next((s for s in figure_sweeps(profile) if s.name == name), None)

@@ -15,6 +15,7 @@ of the flow (epochs × learning rate).
 from __future__ import annotations
 
 import json
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,7 @@ import numpy as np
 import xarray as xr
 
 from curldescent import __version__
-from curldescent.figures.base import Claim, verdict
+from curldescent.figures.base import Claim, profile_settings, verdict
 from curldescent.network import Params
 from curldescent.plotting import PRINT_WIDTH
 from curldescent.theory.jacobian import eigenvalues, flow_jacobian
@@ -55,26 +56,53 @@ PROFILES = {
     "paper": "heat map 401^2, flow grid 31^2, 4001 time points, longer separatrix integrations",
 }
 
-#: Settings shared by every profile: teacher map s, the start (chosen near the stable manifold
-#: w1 = -w2 of the gradient-flow saddle, outside the separatrix, at an angle in (-45°, 0°) so that
-#: the clockwise curl rotation first increases |w1 w2 - s|), the time span and box.
-SETTINGS = {
-    "s": 1.0,
-    "w0": (1.5, -1.2),
-    "t_max": 12.0,
-    "box": 2.5,
-    "t_zoom": 0.3,
-    "conv_threshold": 1e-6,
+
+@dataclass(frozen=True)
+class Settings:
+    """The grids and lengths of one profile, and the model settings shared by every profile.
+
+    Args:
+        n_heat: points per axis of the log-loss heat map.
+        n_flow: points per axis of the curl-flow field.
+        n_t: time points of the two trajectories (panel c).
+        t_sep: length of the separatrix-test integrations (time units).
+        s: the teacher map s (solutions w1 w2 = s).
+        w0: the start of both trajectories, chosen near the stable manifold w1 = -w2 of the
+            gradient-flow saddle, outside the separatrix, at an angle in (-45°, 0°) so that
+            the clockwise curl rotation first increases |w1 w2 - s|.
+        t_max: length of the trajectories (time units).
+        box: half-width of the phase plane drawn (both axes).
+        t_zoom: time span of panel c's inset.
+        conv_threshold: the loss below which a trajectory counts as converged.
+    """
+
+    n_heat: int
+    n_flow: int
+    n_t: int
+    t_sep: float
+    s: float = 1.0
+    w0: tuple[float, float] = (1.5, -1.2)
+    t_max: float = 12.0
+    box: float = 2.5
+    t_zoom: float = 0.3
+    conv_threshold: float = 1e-6
+
+
+SETTINGS: dict[str, Settings] = {
+    "smoke": Settings(n_heat=81, n_flow=15, n_t=801, t_sep=40.0),
+    "quick": Settings(n_heat=201, n_flow=25, n_t=2001, t_sep=100.0),
+    "paper": Settings(n_heat=401, n_flow=31, n_t=4001, t_sep=200.0),
 }
-_GRID = {
-    "smoke": {"n_heat": 81, "n_flow": 15, "n_t": 801, "t_sep": 40.0},
-    "quick": {"n_heat": 201, "n_flow": 25, "n_t": 2001, "t_sep": 100.0},
-    "paper": {"n_heat": 401, "n_flow": 31, "n_t": 4001, "t_sep": 200.0},
-}
+
 #: Separatrix test: orbits started on circles of radius^2 = ratio * 2s (ratio 0.5 is the
 #: paper's printed circle w1^2 + w2^2 = s).
 SEP_RATIOS = (0.5, 0.75, 0.95, 1.05, 1.5)
 MANIFOLD_W1 = (-2.0, -1.2, -0.6, 0.5, 0.9, 1.0, 1.3, 2.0)
+
+
+def settings(profile: str) -> Settings:
+    """The settings of a profile (see :data:`PROFILES`)."""
+    return profile_settings(SETTINGS, profile)
 
 
 def _autodiff_eigs(w1: float, w2: float, s: float, rule: str) -> np.ndarray:
@@ -89,15 +117,15 @@ def _autodiff_eigs(w1: float, w2: float, s: float, rule: str) -> np.ndarray:
 def compute(profile: str, out: Path, executor: Any = None) -> xr.Dataset:
     """Integrate the toy flows and evaluate the phase plane (no simulations to resume:
     seconds for every profile; ``executor`` is unused)."""
-    g = _GRID[profile]
-    s, w0, t_max, box = SETTINGS["s"], SETTINGS["w0"], SETTINGS["t_max"], SETTINGS["box"]
-    w_heat = np.linspace(-box, box, g["n_heat"])
+    g = settings(profile)
+    s, w0, t_max, box = g.s, g.w0, g.t_max, g.box
+    w_heat = np.linspace(-box, box, g.n_heat)
     W1, W2 = np.meshgrid(w_heat, w_heat)
     logloss = np.log10(toy_loss(W1, W2, s) + 1e-12)
-    w_flow = np.linspace(-box, box, g["n_flow"])
+    w_flow = np.linspace(-box, box, g.n_flow)
     F1, F2 = np.meshgrid(w_flow, w_flow)
     U, V = toy_field(F1, F2, s, "curl")
-    t = np.linspace(0.0, t_max, g["n_t"])
+    t = np.linspace(0.0, t_max, g.n_t)
     trajs = {rule: integrate(w0, s, rule, t_max, t_eval=t) for rule in ("gradient", "curl")}
     b1, b2 = solution_hyperbola(s, box, 200)
     theta = np.linspace(0, 2 * np.pi, 361)
@@ -114,12 +142,12 @@ def compute(profile: str, out: Path, executor: Any = None) -> xr.Dataset:
     )
 
     # separatrix test: orbits on circles inside/outside radius^2 = 2s, started at angle -60°
-    t_sep = np.linspace(0.0, g["t_sep"], 4 * int(g["t_sep"]) + 1)
+    t_sep = np.linspace(0.0, g.t_sep, 4 * int(g.t_sep) + 1)
     sep_min, sep_final, sep_tail = [], [], []
     for ratio in SEP_RATIOS:
         R = np.sqrt(ratio) * r_sep
         tr = integrate(
-            (R * np.cos(-np.pi / 3), R * np.sin(-np.pi / 3)), s, "curl", g["t_sep"], t_eval=t_sep
+            (R * np.cos(-np.pi / 3), R * np.sin(-np.pi / 3)), s, "curl", g.t_sep, t_eval=t_sep
         )
         sep_min.append(tr.loss.min())
         sep_final.append(tr.loss[-1])
@@ -258,8 +286,8 @@ def compute(profile: str, out: Path, executor: Any = None) -> xr.Dataset:
             "curldescent_version": __version__,
             "figure": "fig1",
             "profile": profile,
-            "settings": json.dumps(SETTINGS),
-            "t_sep": g["t_sep"],
+            "settings": json.dumps(asdict(g)),
+            "t_sep": g.t_sep,
         },
     )
     return ds

@@ -15,6 +15,7 @@ finite-size panels sample and diagonalise M×M matrices).
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,7 @@ import numpy as np
 import xarray as xr
 
 from curldescent import __version__
-from curldescent.figures.base import Claim, verdict
+from curldescent.figures.base import Claim, profile_settings, verdict
 from curldescent.plotting import PRINT_WIDTH
 from curldescent.theory.edges import boundary_curve, critical_alpha_curve, stability_map
 from curldescent.theory.finite_size import instability_fraction
@@ -40,10 +41,33 @@ PROFILES = {
     "quick": "maps 40 c x 41 alpha, curves of 80 points, finite size 12 x 11 grid x 4 seeds",
     "paper": "maps 80 c x 101 alpha, curves of 200 points, finite size on the authors' 20 x 21 grid x 10 seeds",
 }
-_GRID = {
-    "smoke": {"n_c": 12, "n_a": 9, "n_curve": 50, "fs_c": 4, "fs_a": 4, "fs_seeds": 2},
-    "quick": {"n_c": 40, "n_a": 41, "n_curve": 80, "fs_c": 12, "fs_a": 11, "fs_seeds": 4},
-    "paper": {"n_c": 80, "n_a": 101, "n_curve": 200, "fs_c": 20, "fs_a": 21, "fs_seeds": 10},
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The grids of one profile.
+
+    Args:
+        n_c: compression ratios c of each large-N map (log-spaced over :data:`C_RANGE`).
+        n_a: flipped fractions alpha of each large-N map (0 to 1).
+        n_curve: points of each boundary curve.
+        fs_c: compression ratios of the finite-size grid.
+        fs_a: flipped fractions of the finite-size grid.
+        fs_seeds: sampled networks per finite-size grid point.
+    """
+
+    n_c: int
+    n_a: int
+    n_curve: int
+    fs_c: int
+    fs_a: int
+    fs_seeds: int
+
+
+SETTINGS: dict[str, Settings] = {
+    "smoke": Settings(n_c=12, n_a=9, n_curve=50, fs_c=4, fs_a=4, fs_seeds=2),
+    "quick": Settings(n_c=40, n_a=41, n_curve=80, fs_c=12, fs_a=11, fs_seeds=4),
+    "paper": Settings(n_c=80, n_a=101, n_curve=200, fs_c=20, fs_a=21, fs_seeds=10),
 }
 #: c ranges of the paper's phase diagrams (Figs. 3a and 4a): hidden 0.1-100, readout 0.01-10.
 C_RANGE = {"hidden": (0.1, 100.0), "readout": (0.01, 10.0)}
@@ -53,16 +77,21 @@ REPORT_ALPHA_H = (0.01, 0.5, 1.0)
 REPORT_C_R = (0.01, 1.0, 10.0)
 
 
+def settings(profile: str) -> Settings:
+    """The grids of a profile (see :data:`PROFILES`)."""
+    return profile_settings(SETTINGS, profile)
+
+
 def compute(profile: str, out: Path, executor: Any = None) -> xr.Dataset:
     """Evaluate the large-N boundaries and maps and the finite-size instability fractions
     (in-process; ``executor`` is unused)."""
-    g = _GRID[profile]
+    g = settings(profile)
     data: dict[str, Any] = {}
     coords: dict[str, Any] = {}
     for layer in ("hidden", "readout"):
         lo, hi = C_RANGE[layer]
-        cs = np.geomspace(lo, hi, g["n_c"])
-        alphas = np.linspace(0.0, 1.0, g["n_a"])
+        cs = np.geomspace(lo, hi, g.n_c)
+        alphas = np.linspace(0.0, 1.0, g.n_a)
         edge = stability_map(layer, cs, alphas)
         coords[f"c_{layer}"] = (
             f"c_{layer}",
@@ -83,9 +112,9 @@ def compute(profile: str, out: Path, executor: Any = None) -> xr.Dataset:
             },
         )
         # finite size (M + N = 220)
-        fs_c = np.geomspace(lo, hi, g["fs_c"])
-        fs_a = np.linspace(0.0, 1.0, g["fs_a"])
-        frac = instability_fraction(layer, FS_TOTAL, fs_c, fs_a, range(g["fs_seeds"]))
+        fs_c = np.geomspace(lo, hi, g.fs_c)
+        fs_a = np.linspace(0.0, 1.0, g.fs_a)
+        frac = instability_fraction(layer, FS_TOTAL, fs_c, fs_a, range(g.fs_seeds))
         fs_theory = stability_map(layer, fs_c, fs_a)
         coords[f"fs_c_{layer}"] = (
             f"fs_c_{layer}",
@@ -111,7 +140,7 @@ def compute(profile: str, out: Path, executor: Any = None) -> xr.Dataset:
             {"long_name": "large-N lower edge of spec X at the finite-size grid", "units": "1"},
         )
     # boundary curves
-    a_curve = np.concatenate([np.geomspace(1e-8, 1e-2, 12), np.linspace(0.02, 1.0, g["n_curve"])])
+    a_curve = np.concatenate([np.geomspace(1e-8, 1e-2, 12), np.linspace(0.02, 1.0, g.n_curve)])
     coords["alpha_curve"] = (
         "alpha_curve",
         a_curve,
@@ -127,7 +156,7 @@ def compute(profile: str, out: Path, executor: Any = None) -> xr.Dataset:
         boundary_curve("readout", a_curve),
         {"long_name": "c_crit(alpha_r), readout flips", "units": "1"},
     )
-    c_curve = np.geomspace(1e-4, 100.0, g["n_curve"])
+    c_curve = np.geomspace(1e-4, 100.0, g.n_curve)
     coords["c_curve"] = (
         "c_curve",
         c_curve,
@@ -146,8 +175,8 @@ def compute(profile: str, out: Path, executor: Any = None) -> xr.Dataset:
     # cross-check of the polynomial routes against the fixed-point (fold) route on the maps
     diffs = []
     for layer in ("hidden", "readout"):
-        cs = coords[f"c_{layer}"][1][:: max(1, g["n_c"] // 8)]
-        al = coords[f"alpha_{layer}"][1][1 : -1 : max(1, g["n_a"] // 6)]
+        cs = coords[f"c_{layer}"][1][:: max(1, g.n_c // 8)]
+        al = coords[f"alpha_{layer}"][1][1 : -1 : max(1, g.n_a // 6)]
         poly = stability_map(layer, cs, al)
         fold = np.array(
             [

@@ -23,7 +23,7 @@ hidden layer's inputs obeying the flipped rule (eq. 5, :math:`D_2 = I`):
   and error curves. Exact period-2 cycles with error ~30 appear in the full-batch map after
   ~10⁴ epochs at moderate α_h; the flow and the minibatch map fluctuate chaotically there.
 
-The sweeps run through :mod:`curldescent.sweeps` (zarr stores under ``out/fig3-data``,
+The sweeps run through :mod:`curldescent.sweeps` (zarr stores under ``out/data``,
 resumable, any executor); Lyapunov exponents, cycles, the flow and the example are derived
 results, kept there by :func:`curldescent.figures.cache.derived`.
 """
@@ -47,10 +47,9 @@ from curldescent.figures._linear.settings import (
     GridSettings,
     LyapunovSettings,
 )
-from curldescent.figures.base import Claim, verdict
+from curldescent.figures.base import Claim, profile_settings, verdict
 from curldescent.figures.cache import derived
 from curldescent.plotting import OKABE_ITO, shared_key
-from curldescent.specs import SpecError
 
 LAYER = "hidden"
 CAPTION = (
@@ -263,9 +262,7 @@ def settings(profile: str) -> Settings:
     Raises:
         SpecError: an unknown profile.
     """
-    if profile not in SETTINGS:
-        raise SpecError(f"unknown profile {profile!r}; allowed: {', '.join(SETTINGS)}")
-    return SETTINGS[profile]
+    return profile_settings(SETTINGS, profile)
 
 
 def sweeps(profile: str) -> dict[str, Any]:
@@ -356,55 +353,34 @@ def planned_runs(profile: str) -> int:
     return assembly.planned_runs(sweeps(profile), "slice_fb")
 
 
-def _register() -> None:
-    """Add the sweeps to :data:`curldescent.sweeps.SWEEPS` (``curldescent sweep fig3a-paper``)."""
-    from curldescent.sweeps import SWEEPS
-
-    names = {
-        "a": "fig3a",
-        "b_alpha": "fig3b-alpha",
-        "b_c": "fig3b-c",
-        "slice_fb": "fig3-slice-fb",
-        "slice_b10": "fig3-slice-b10",
-    }
-    for profile, g in SETTINGS.items():
-        for key, name in names.items():
-            if key != "slice_b10" or "map_batch_10" in g.slice.methods:
-                SWEEPS.setdefault(f"{name}-{profile}", lambda p=profile, k=key: sweeps(p)[k])
-
-
-_register()
-
-
 def compute(profile: str, out: Path, executor: Any = None) -> xr.Dataset:
     """Run (or resume) the sweeps, the map continuations (Lyapunov, q, cycles), the example
     run and the flow slice of a profile; return the figure's data (panels prefixed ``a_``,
     ``ba_``, ``bc_``, ``ex_``, ``ly_``, ``sl_``, ``bd_``)."""
 
     g = settings(profile)
-    root = Path(out) / "fig3-data"
-    root.mkdir(parents=True, exist_ok=True)
+    out = Path(out)
     sw = sweeps(profile)
     times: dict[str, float] = {}
 
     t0 = time.time()
-    a, store_a = grids.run_grid(sw["a"], root, executor)
+    a, store_a = grids.run_grid(sw["a"], out, executor)
     assembly.timing("sweep_a", t0, times)
     t0 = time.time()
-    ba, store_ba = grids.run_grid(sw["b_alpha"], root, executor, curves=True)
-    bc, _ = grids.run_grid(sw["b_c"], root, executor)
+    ba, store_ba = grids.run_grid(sw["b_alpha"], out, executor, curves=True)
+    bc, _ = grids.run_grid(sw["b_c"], out, executor)
     assembly.timing("sweeps_b", t0, times)
 
     ex, ly = assembly.example_and_lyapunov(
-        "fig3a", LAYER, profile, g, sw["a"], store_a, root, executor, times
+        "fig3a", LAYER, g, sw["a"], store_a, out, executor, times
     )
 
     parts = {}
     if g.b.cycles:
         t0 = time.time()
         cyb = derived(
-            root,
-            f"cycles-b-{profile}",
+            out,
+            f"cycles-{sw['b_alpha'].name}",
             {"sweep": sw["b_alpha"].to_dict()},
             lambda: continuation.cycle_periods(
                 sw["b_alpha"], store_ba, g.b.c_alpha, g.b.seeds, executor
@@ -413,10 +389,9 @@ def compute(profile: str, out: Path, executor: Any = None) -> xr.Dataset:
         parts["cy"] = cyb[["period"]]
         assembly.timing("cycles_b", t0, times)
     sl = assembly.scheme_slice(
-        profile,
         sw["slice_fb"],
         g.slice.seeds,
-        root,
+        out,
         executor,
         times,
         other_maps={"map_batch_10": sw["slice_b10"]} if "slice_b10" in sw else None,
@@ -437,7 +412,7 @@ def compute(profile: str, out: Path, executor: Any = None) -> xr.Dataset:
         profile,
         g,
         sw,
-        root,
+        out,
         times,
         panels,
         method_labels=METHOD_LABELS,

@@ -42,9 +42,8 @@ from curldescent.figures._linear.settings import (
     GridSettings,
     LyapunovSettings,
 )
-from curldescent.figures.base import Claim, verdict
+from curldescent.figures.base import Claim, profile_settings, verdict
 from curldescent.plotting import OKABE_ITO, shared_key
-from curldescent.specs import SpecError
 
 LAYER = "readout"
 CAPTION = (
@@ -152,9 +151,7 @@ def settings(profile: str) -> Settings:
     Raises:
         SpecError: an unknown profile.
     """
-    if profile not in SETTINGS:
-        raise SpecError(f"unknown profile {profile!r}; allowed: {', '.join(SETTINGS)}")
-    return SETTINGS[profile]
+    return profile_settings(SETTINGS, profile)
 
 
 def sweeps(profile: str) -> dict[str, Any]:
@@ -208,40 +205,25 @@ def planned_runs(profile: str) -> int:
     return assembly.planned_runs(sweeps(profile), "slice")
 
 
-def _register() -> None:
-    """Add the sweeps to :data:`curldescent.sweeps.SWEEPS` (``curldescent sweep fig4a-paper``)."""
-    from curldescent.sweeps import SWEEPS
-
-    for profile in SETTINGS:
-        for key, name in {"a": "fig4a", "b": "fig4b", "slice": "fig4-slice"}.items():
-            SWEEPS.setdefault(f"{name}-{profile}", lambda p=profile, k=key: sweeps(p)[k])
-
-
-_register()
-
-
 def compute(profile: str, out: Path, executor: Any = None) -> xr.Dataset:
     """Run (or resume) the sweeps, the map continuations, the example and the flow slice of
     a profile; return the figure's data (panels prefixed ``a_``, ``b_``, ``ex_``, ``ly_``,
     ``sl_``, ``bd_``)."""
 
     g = settings(profile)
-    root = Path(out) / "fig4-data"
-    root.mkdir(parents=True, exist_ok=True)
+    out = Path(out)
     sw = sweeps(profile)
     times: dict[str, float] = {}
 
     t0 = time.time()
-    a, store_a = grids.run_grid(sw["a"], root, executor)
+    a, store_a = grids.run_grid(sw["a"], out, executor)
     assembly.timing("sweep_a", t0, times)
     t0 = time.time()
-    b, _ = grids.run_grid(sw["b"], root, executor)
+    b, _ = grids.run_grid(sw["b"], out, executor)
     assembly.timing("sweep_b", t0, times)
 
-    ex, ly = assembly.example_and_lyapunov(
-        "fig4", LAYER, profile, g, sw["a"], store_a, root, executor, times
-    )
-    sl = assembly.scheme_slice(profile, sw["slice"], g.slice.seeds, root, executor, times)
+    ex, ly = assembly.example_and_lyapunov("fig4", LAYER, g, sw["a"], store_a, out, executor, times)
+    sl = assembly.scheme_slice(sw["slice"], g.slice.seeds, out, executor, times)
 
     return assembly.assemble(
         "fig4",
@@ -249,7 +231,7 @@ def compute(profile: str, out: Path, executor: Any = None) -> xr.Dataset:
         profile,
         g,
         sw,
-        root,
+        out,
         times,
         {"a": a, "b": b, "ex": ex, "ly": ly, "sl": sl},
         method_labels=METHOD_LABELS,

@@ -12,9 +12,9 @@ tanh boundary, where the seed-mean log error crosses the midpoint of its range a
 definition Fig. 3 uses for linear networks), with bootstrap error bars over seeds.
 
 The grids run through :mod:`curldescent.sweeps` (one resumable zarr store per grid under
-``out/fig6-data``, any executor) with the phase-diagram helpers of Figs. 3 and 4
-(:mod:`curldescent.figures._linear`); the sweep specs are registered in
-:data:`curldescent.sweeps.SWEEPS` as ``fig6-<profile>`` and ``fig6-zoom-<profile>``.
+``out/data``, any executor) with the phase-diagram helpers of Figs. 3 and 4
+(:mod:`curldescent.figures._linear`) and :mod:`curldescent.figures._tanh_phase`; the sweeps
+are ``fig6-<profile>`` and ``fig6-zoom-<profile>`` (:func:`sweeps`).
 """
 
 from __future__ import annotations
@@ -34,13 +34,12 @@ from curldescent.figures._tanh_phase import (
     num,
     phase_figure,
     phase_panel,
-    register,
     seed_reduce,
 )
-from curldescent.figures.base import Claim, verdict
+from curldescent.figures.base import Claim, profile_settings, verdict
 from curldescent.plotting import shared_key
 from curldescent.presets import preset_spec
-from curldescent.specs import RunSpec, SpecError
+from curldescent.specs import RunSpec
 
 CAPTION = (
     "Hidden-layer phase transition for tanh networks. a) Mean log10 test error as a function of the compression "
@@ -132,9 +131,7 @@ def settings(profile: str) -> Settings:
     Raises:
         SpecError: an unknown profile.
     """
-    if profile not in SETTINGS:
-        raise SpecError(f"unknown profile {profile!r}; allowed: {', '.join(SETTINGS)}")
-    return SETTINGS[profile]
+    return profile_settings(SETTINGS, profile)
 
 
 def _base(profile: str) -> RunSpec:
@@ -181,17 +178,6 @@ def sweeps(profile: str) -> dict[str, Any]:
     }
 
 
-register(
-    sweeps,
-    {
-        f"{name}-{profile}": (profile, key)
-        for profile, s in SETTINGS.items()
-        for key, name in GRIDS.items()
-        if key == "main" or s.zoom_c is not None
-    },
-)
-
-
 def tanh_boundary(grid: xr.Dataset) -> xr.Dataset:
     r"""Per flipped fraction, the c at which the seed-mean log10 error crosses the midpoint of
     its range along c (:func:`crossing_boundary`), with the bootstrap SD of its log10 over
@@ -209,16 +195,15 @@ def tanh_boundary(grid: xr.Dataset) -> xr.Dataset:
 
 
 def compute(profile: str, out: Path, executor: Any = None) -> xr.Dataset:
-    """Run (or resume) both grids (stores under ``out/fig6-data``), reduce them to mean log10
+    """Run (or resume) both grids (stores under ``out/data``), reduce them to mean log10
     errors, and evaluate the linear boundary and the simulated tanh boundary."""
-    root = Path(out) / "fig6-data"
-    root.mkdir(parents=True, exist_ok=True)
+    out = Path(out)
     parts = []
     wall = {}
     sw = sweeps(profile)
     for key in ("main", "zoom"):
         if key in sw:
-            grid, _ = grids.run_grid(sw[key], root, executor)
+            grid, _ = grids.run_grid(sw[key], out, executor)
             wall[key] = grid.attrs.get("sweep_wall_time_s")
         else:  # the close-up from the main grid's points with c <= ZOOM_MAX (at least one)
             keep = grid.c.values <= ZOOM_MAX * (1 + 1e-9)

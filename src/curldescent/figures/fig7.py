@@ -12,7 +12,7 @@ mean); c) the window's trajectory projected on its first two principal component
 d) test error against epochs for both rules (log axes).
 
 The two runs are one sweep (``fig7-<profile>``, :func:`sweeps`), stored under
-``out/fig7-data`` like every figure's runs; the example-run machinery (record, analyse,
+``out/data`` like every figure's runs; the example-run machinery (record, analyse,
 draw) is shared with Fig. 9 in :mod:`curldescent.figures._tanh_example`.
 """
 
@@ -35,9 +35,8 @@ from curldescent.figures._tanh_example import (
     plot_pca,
     plot_weights,
 )
-from curldescent.figures.base import Claim, verdict
+from curldescent.figures.base import Claim, profile_settings, verdict
 from curldescent.plotting import PRINT_WIDTH
-from curldescent.specs import SpecError
 
 CAPTION = (
     "Hidden-layer curl terms lead to chaos in tanh networks. Example run with M + N = 110, c = 0.8, "
@@ -70,9 +69,7 @@ def settings(profile: str) -> Settings:
     Raises:
         SpecError: an unknown profile.
     """
-    if profile not in SETTINGS:
-        raise SpecError(f"unknown profile {profile!r}; allowed: {', '.join(SETTINGS)}")
-    return SETTINGS[profile]
+    return profile_settings(SETTINGS, profile)
 
 
 def sweeps(profile: str) -> dict[str, Any]:
@@ -93,13 +90,13 @@ def planned_runs(profile: str) -> int:
 
 def compute(profile: str, out: Path, executor: Any = None) -> xr.Dataset:
     """Run (or resume) the example run and its gradient control (the sweep of
-    :func:`sweeps`, stored under ``out/fig7-data``) and analyse them."""
+    :func:`sweeps`, stored under ``out/data``) and analyse them."""
     ds, _ = compute_example(
         "fig7",
         profile,
         settings(profile),
         sweeps(profile)["example"],
-        Path(out) / "fig7-data",
+        Path(out),
         executor,
         c=C,
         alpha_h=ALPHA_H,

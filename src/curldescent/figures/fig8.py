@@ -16,9 +16,10 @@ White markers: the simulated tanh boundary, where the seed-mean peak log error c
 midpoint of its range along :math:`\alpha_r` (Fig. 3's midpoint crossing, read along the flipped
 fraction), with bootstrap error bars.
 
-Grids run through :mod:`curldescent.sweeps` (resumable zarr stores under ``out/fig8-data``)
+Grids run through :mod:`curldescent.sweeps` (resumable zarr stores under ``out/data``)
 with the phase-diagram helpers of Figs. 3 and 4 (:mod:`curldescent.figures._linear`)
-and :mod:`curldescent.figures._tanh_phase`; sweep specs are registered as ``fig8-<profile>`` and ``fig8-peak-<profile>``.
+and :mod:`curldescent.figures._tanh_phase`; the sweeps are ``fig8-<profile>`` and
+``fig8-peak-<profile>`` (:func:`sweeps`).
 """
 
 from __future__ import annotations
@@ -38,13 +39,12 @@ from curldescent.figures._tanh_phase import (
     num,
     phase_figure,
     phase_panel,
-    register,
     seed_reduce,
 )
-from curldescent.figures.base import Claim, verdict
+from curldescent.figures.base import Claim, profile_settings, verdict
 from curldescent.plotting import OKABE_ITO
 from curldescent.presets import preset_spec
-from curldescent.specs import RunSpec, SpecError
+from curldescent.specs import RunSpec
 
 CAPTION = (
     "Readout-layer phase transition for tanh networks. a) Mean log10 test error (random start) as a function of "
@@ -134,9 +134,7 @@ def settings(profile: str) -> Settings:
     Raises:
         SpecError: an unknown profile.
     """
-    if profile not in SETTINGS:
-        raise SpecError(f"unknown profile {profile!r}; allowed: {', '.join(SETTINGS)}")
-    return SETTINGS[profile]
+    return profile_settings(SETTINGS, profile)
 
 
 def _base(profile: str, *, manifold: bool) -> RunSpec:
@@ -183,12 +181,6 @@ def sweeps(profile: str) -> dict[str, Any]:
     }
 
 
-register(
-    sweeps,
-    {f"{name}-{profile}": (profile, key) for profile in SETTINGS for key, name in GRIDS.items()},
-)
-
-
 def alpha_boundary(peak: xr.DataArray) -> xr.Dataset:
     r"""Per c, the :math:`\alpha_r` at which the seed-mean peak log10 error crosses the
     midpoint of its range along :math:`\alpha_r` (linear interpolation), with the bootstrap
@@ -210,13 +202,12 @@ def alpha_boundary(peak: xr.DataArray) -> xr.Dataset:
 
 
 def compute(profile: str, out: Path, executor: Any = None) -> xr.Dataset:
-    """Run (or resume) both grids (stores under ``out/fig8-data``); reduce to the mean final
+    """Run (or resume) both grids (stores under ``out/data``); reduce to the mean final
     and the max peak log10 errors; evaluate the linear and the simulated tanh boundaries."""
-    root = Path(out) / "fig8-data"
-    root.mkdir(parents=True, exist_ok=True)
+    out = Path(out)
     sw = sweeps(profile)
-    fin, _ = grids.run_grid(sw["final"], root, executor)
-    peak, _ = grids.run_grid(sw["peak"], root, executor)
+    fin, _ = grids.run_grid(sw["final"], out, executor)
+    peak, _ = grids.run_grid(sw["peak"], out, executor)
     bnd = boundary.boundary(LAYER)
     a = xr.Dataset(
         {

@@ -12,7 +12,7 @@ trajectory on its first two principal components (log-spaced checkpoints over th
 run: the excursion away from the manifold and back); d) example curl weights against
 epochs; e) weight autocorrelations over the final window (every epoch).
 
-The two runs are one sweep (``fig9-<profile>``, :func:`sweeps`), stored under ``out/fig9-data``;
+The two runs are one sweep (``fig9-<profile>``, :func:`sweeps`), stored under ``out/data``;
 the example-run code is shared with Fig. 7 (:mod:`curldescent.figures._tanh_example`).
 """
 
@@ -36,9 +36,8 @@ from curldescent.figures._tanh_example import (
     plot_weights,
     pooled,
 )
-from curldescent.figures.base import Claim, verdict
+from curldescent.figures.base import Claim, profile_settings, verdict
 from curldescent.plotting import PRINT_WIDTH
-from curldescent.specs import SpecError
 
 CAPTION = (
     "Readout-layer curl terms in tanh networks result in low error even when the solution manifold is unstable. "
@@ -74,9 +73,7 @@ def settings(profile: str) -> Settings:
     Raises:
         SpecError: an unknown profile.
     """
-    if profile not in SETTINGS:
-        raise SpecError(f"unknown profile {profile!r}; allowed: {', '.join(SETTINGS)}")
-    return SETTINGS[profile]
+    return profile_settings(SETTINGS, profile)
 
 
 def sweeps(profile: str) -> dict[str, Any]:
@@ -101,13 +98,13 @@ def planned_runs(profile: str) -> int:
 
 def compute(profile: str, out: Path, executor: Any = None) -> xr.Dataset:
     """Run (or resume) the two example runs (the sweep of :func:`sweeps`, stored under
-    ``out/fig9-data``) and analyse them."""
+    ``out/data``) and analyse them."""
     ds, runs = compute_example(
         "fig9",
         profile,
         settings(profile),
         sweeps(profile)["example"],
-        Path(out) / "fig9-data",
+        Path(out),
         executor,
         c=C,
         alpha_r=ALPHA_R,

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -28,11 +29,10 @@ import numpy as np
 import xarray as xr
 
 from curldescent.analysis.curl_meter import ZERO_TOL, CurlIndex, CurlMeter, classify, numpy_rng
-from curldescent.figures.base import Claim, verdict
+from curldescent.figures.base import Claim, profile_settings, verdict
 from curldescent.models.catalog import CaseSpec, build_case
 from curldescent.plotting import OKABE_ITO, PRINT_WIDTH
 from curldescent.results import provenance
-from curldescent.specs import SpecError
 
 CAPTION = (
     "Curl meter for every built-in learning field: Jacobian asymmetry ‖J−Jᵀ‖/‖J‖ and "
@@ -46,9 +46,34 @@ PROFILES = {
     "paper": "8 points per field; two-layer M=20, N=10 (2048 random loop planes); recurrent models with 10 neurons (E-I 7E+3I; A.4 5 FF, 3 E, 2 I); 9 radii, 6 weight scales",
 }
 
-# Recurrent models of one profile share a size, so that their meters share compilations.
-_SETTINGS = {
-    "smoke": dict(
+
+@dataclass(frozen=True)
+class Settings:
+    """The model sizes and grids of one profile. The recurrent models of one profile share
+    a size, so that their meters share compilations.
+
+    Args:
+        rules: sizes (``M``, ``N``) of the two-layer networks (:class:`CaseSpec` fields).
+        ei: sizes (``N`` neurons, ``n_inh`` inhibitory) of the E-I networks.
+        heb: size (``N`` neurons) of the Hebbian networks.
+        a4: sizes (``M`` feed-forward, ``N`` excitatory, ``n_inh`` inhibitory) of the A.4
+            architecture.
+        samples: sampled points per field.
+        n_radii: loop radii of panel (b).
+        n_scales: weight scales of panel (c).
+    """
+
+    rules: dict[str, int]
+    ei: dict[str, int]
+    heb: dict[str, int]
+    a4: dict[str, int]
+    samples: int
+    n_radii: int
+    n_scales: int
+
+
+SETTINGS: dict[str, Settings] = {
+    "smoke": Settings(
         rules=dict(M=5, N=3),
         ei=dict(N=5, n_inh=2),
         heb=dict(N=5),
@@ -57,7 +82,7 @@ _SETTINGS = {
         n_radii=5,
         n_scales=3,
     ),
-    "quick": dict(
+    "quick": Settings(
         rules=dict(M=8, N=4),
         ei=dict(N=6, n_inh=2),
         heb=dict(N=6),
@@ -66,7 +91,7 @@ _SETTINGS = {
         n_radii=7,
         n_scales=4,
     ),
-    "paper": dict(
+    "paper": Settings(
         rules=dict(M=20, N=10),
         ei=dict(N=10, n_inh=3),
         heb=dict(N=10),
@@ -273,14 +298,16 @@ _ORDER_CASES = [
 ]
 
 
+def settings(profile: str) -> Settings:
+    """The model sizes and grids of a profile (see :data:`PROFILES`)."""
+    return profile_settings(SETTINGS, profile)
+
+
 def _spec(profile: str, family: str, options: dict[str, Any], **extra: Any) -> CaseSpec:
-    s = _SETTINGS[profile]
-    return CaseSpec(**{**s[family], **options, "samples": s["samples"], "seed": SEED, **extra})
-
-
-def _check_profile(profile: str) -> None:
-    if profile not in _SETTINGS:
-        raise SpecError(f"profile must be one of {', '.join(_SETTINGS)} (got {profile!r})")
+    s = settings(profile)
+    return CaseSpec(
+        **{**getattr(s, family), **options, "samples": s.samples, "seed": SEED, **extra}
+    )
 
 
 def _first(points: Any) -> Any:
@@ -293,12 +320,11 @@ def compute(profile: str, out: Path, executor: Any = None) -> xr.Dataset:
     Small and in-process (``executor`` is accepted for the common contract and ignored);
     the result is not cached (a smoke run takes seconds).
     """
-    _check_profile(profile)
+    g = settings(profile)
     t0 = time.time()
-    settings = _SETTINGS[profile]
 
     # --- table, and panel (b) on the same compiled meters ----------------------------
-    radii = np.logspace(-4, -2, settings["n_radii"])
+    radii = np.logspace(-4, -2, g.n_radii)
     asym, circ, circ_err, jnorm, dims, planes, specs = [], [], [], [], [], [], []
     loop_c, loop_norm = [], []
     for i, (row_id, _, family, options, _, _) in enumerate(_ROWS):
@@ -323,7 +349,7 @@ def compute(profile: str, out: Path, executor: Any = None) -> xr.Dataset:
             loop_norm.append(float(res.jacobian_norm[0]))
 
     # --- panel (c): index vs weight scale (one meter per model, points at every scale) ---
-    scales = np.logspace(-2.5, -1.0, settings["n_scales"])
+    scales = np.logspace(-2.5, -1.0, g.n_scales)
     sc_asym, sc_circ = [], []
     for i, (_, _, family, options, _, _) in enumerate(_ORDER_CASES):
         cases = [build_case(_spec(profile, family, options, weight_scale=float(w))) for w in scales]
@@ -391,7 +417,7 @@ def compute(profile: str, out: Path, executor: Any = None) -> xr.Dataset:
         },
         coords={
             "case": ("case", ids),
-            "sample": ("sample", np.arange(settings["samples"])),
+            "sample": ("sample", np.arange(g.samples)),
             "label": ("case", [r[1] for r in _ROWS]),
             "statement": ("case", [r[4] for r in _ROWS]),
             "paper_says": ("case", [r[5] for r in _ROWS]),

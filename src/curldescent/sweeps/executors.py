@@ -36,6 +36,7 @@ from typing import Any
 import numpy as np
 from distributed.diagnostics.plugin import WorkerPlugin
 
+from curldescent import schema
 from curldescent.runtime import configure_runtime, runtime_environment
 from curldescent.specs import RunSpec, SpecError
 
@@ -125,6 +126,24 @@ def _pad(a: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     return out
 
 
+def _on_store_grid(
+    name: str, values: np.ndarray, pos: np.ndarray, n_epochs: int, sizes: dict[str, int]
+) -> np.ndarray:
+    """A batch's values of variable ``name`` (leading axis: runs) laid out as the store
+    holds them (:mod:`curldescent.schema`): neuron dimensions padded with NaN to ``sizes``,
+    and an ``epoch`` dimension spread onto the sweep's epoch axis at ``pos`` (NaN at the
+    epochs these runs do not record)."""
+    dims = schema.VARIABLES[name].dims
+    neurons = tuple(sizes[d] for d in dims if d != "epoch")
+    if neurons:
+        values = _pad(values, neurons)
+    if "epoch" not in dims:
+        return values
+    full = np.full((values.shape[0], n_epochs) + values.shape[2:], np.nan)
+    full[:, pos] = values
+    return full
+
+
 def _log10_error(err: np.ndarray) -> np.ndarray:
     """log10(error + 1e-15), with non-finite errors (diverged runs) as +inf."""
     err = np.where(np.isfinite(err), err, np.inf)
@@ -205,6 +224,10 @@ def compute_batch(task: BatchTask) -> BatchOutput:
     * ``q``, the order parameter of eq. (15), when ``train.final_window > 0``;
     * with ``store_weights``: ``final_W1``, ``final_W2``, the recorded ``W1``, ``W2`` and the
       window statistics, padded with NaN to the sweep's largest sizes.
+
+    Every variable is laid out by its entry in :mod:`curldescent.schema` (an ``epoch``
+    dimension spread onto the sweep's epoch axis, neuron dimensions NaN-padded), so a new
+    result is its computation here plus one schema entry.
     """
     configure_worker_runtime()
     from curldescent.analysis.convergence import convergence_epoch
@@ -218,27 +241,27 @@ def compute_batch(task: BatchTask) -> BatchOutput:
     pos = np.searchsorted(epochs, res.epochs)
     if np.any(pos >= len(epochs)) or np.any(epochs[np.minimum(pos, len(epochs) - 1)] != res.epochs):
         raise SpecError(f"batch {task.index}: checkpoint epochs are not on the sweep's epoch axis")
-    R, T = len(unique), len(epochs)
-    data: dict[str, np.ndarray] = {}
-    for name, arr in (("train_error", res.train_error), ("test_error", res.test_error)):
-        full = np.full((R, T), np.nan)
-        full[:, pos] = arr
-        data[name] = full
-    data["diverged"] = np.asarray(res.diverged, dtype=bool)
+    R = len(unique)
+    # per-run values: on the runs' own checkpoint grid, at the runs' own sizes
+    values: dict[str, np.ndarray] = {
+        "train_error": res.train_error,
+        "test_error": res.test_error,
+        "diverged": np.asarray(res.diverged, dtype=bool),
+    }
     # a run that stopped early holds NaN after its stop: "final" means its last checkpoint
     last = np.searchsorted(res.epochs, res.stop_epoch)
     simulated = np.arange(len(res.epochs))[None, :] <= last[:, None]
-    data["stop_epoch"] = np.asarray(res.stop_epoch, dtype=np.float64)
-    data["final_train_error"] = res.train_error[np.arange(R), last].astype(np.float64)
-    data["final_test_error"] = res.test_error[np.arange(R), last].astype(np.float64)
-    data["final_log10_test_error"] = _log10_error(data["final_test_error"])
-    data["peak_log10_test_error"] = np.max(
+    values["stop_epoch"] = np.asarray(res.stop_epoch, dtype=np.float64)
+    values["final_train_error"] = res.train_error[np.arange(R), last].astype(np.float64)
+    values["final_test_error"] = res.test_error[np.arange(R), last].astype(np.float64)
+    values["final_log10_test_error"] = _log10_error(values["final_test_error"])
+    values["peak_log10_test_error"] = np.max(
         np.where(simulated, _log10_error(res.test_error), -np.inf), axis=1
     )
     conv = convergence_epoch(res.test_error, res.epochs, threshold=task.threshold)
-    data["convergence_epoch"] = np.asarray(conv.epoch, dtype=np.float64)
+    values["convergence_epoch"] = np.asarray(conv.epoch, dtype=np.float64)
     if res.window_mean is not None:
-        data["q"] = np.array(
+        values["q"] = np.array(
             [
                 float(
                     order_parameter_from_moments(
@@ -250,19 +273,16 @@ def compute_batch(task: BatchTask) -> BatchOutput:
             ]
         )
     if task.store_weights:
-        M, N, K = task.sizes
-        data["final_W1"] = _pad(res.final_W1, (N, M))
-        data["final_W2"] = _pad(res.final_W2, (K, N))
+        values["final_W1"], values["final_W2"] = res.final_W1, res.final_W2
         if res.W1 is not None:
-            for name, arr, shp in (("W1", res.W1, (N, M)), ("W2", res.W2, (K, N))):
-                full = np.full((R, T) + shp, np.nan)
-                full[:, pos] = _pad(arr, shp)
-                data[name] = full
+            values["W1"], values["W2"] = res.W1, res.W2
         if res.window_mean is not None:
-            data["window_mean_W1"] = _pad(res.window_mean[0], (N, M))
-            data["window_mean_W2"] = _pad(res.window_mean[1], (K, N))
-            data["window_var_W1"] = _pad(res.window_var[0], (N, M))
-            data["window_var_W2"] = _pad(res.window_var[1], (K, N))
+            for i, layer in enumerate(("W1", "W2")):
+                values[f"window_mean_{layer}"] = res.window_mean[i]
+                values[f"window_var_{layer}"] = res.window_var[i]
+    M, N, K = task.sizes
+    sizes = {"hidden": N, "input": M, "output": K}
+    data = {name: _on_store_grid(name, v, pos, len(epochs), sizes) for name, v in values.items()}
     data = {k: np.ascontiguousarray(v[take]) for k, v in data.items()}
     worker = f"{socket.gethostname()}:{os.getpid()}"
     return BatchOutput(task.index, data, time.perf_counter() - t0, worker)

@@ -16,7 +16,8 @@ settings cleared (gradient descent has no flips), so a ``rule × α`` grid pairs
 run with the gradient run of the same seed.
 
 Sweeps round-trip through dictionaries and TOML files (:func:`load_sweep`); built-in
-sweeps live in :data:`SWEEPS` (figure modules register theirs there).
+sweeps live in :data:`SWEEPS`; the paper figures' grids are listed by
+:func:`curldescent.figures.base.figure_sweeps` (``curldescent sweep list``).
 
 TOML layout::
 
@@ -64,21 +65,21 @@ import math
 import re
 import tomllib
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from curldescent import schema
 from curldescent.limits import MAX_SWEEP_POINTS
-from curldescent.rule_registry import rule_entry, rule_names
 from curldescent.specs import (
-    NetworkSpec,
-    RuleSpec,
+    ALIASES,
+    FIELD_PATHS,
     RunSpec,
     SpecError,
-    TaskSpec,
-    TrainSpec,
+    apply_overrides,
+    field_path,
 )
 
 __all__ = [
@@ -86,35 +87,10 @@ __all__ = [
     "SWEEPS",
     "SweepSpec",
     "c_axis",
-    "field_path",
     "load_sweep",
     "resolve_sweep",
     "sweep_from_dict",
 ]
-
-_SECTIONS: dict[str, type] = {
-    "network": NetworkSpec,
-    "task": TaskSpec,
-    "rule": RuleSpec,
-    "train": TrainSpec,
-}
-
-#: dotted RunSpec field paths, and the short names (aliases) that resolve to them.
-FIELD_PATHS: tuple[str, ...] = tuple(
-    f"{section}.{f.name}" for section, cls in _SECTIONS.items() for f in fields(cls)
-) + ("seed", "task_seed")
-
-ALIASES: dict[str, str] = {path.rsplit(".", 1)[-1]: path for path in FIELD_PATHS}
-ALIASES.update(
-    {
-        "rule": "rule.kind",
-        "alpha_h": "rule.alpha_hidden",
-        "alpha_r": "rule.alpha_readout",
-        "N_train": "task.n_train",
-        "N_test": "task.n_test",
-    }
-)
-ALIASES.pop("kind", None)  # "rule" is the name of the rule-kind axis
 
 
 #: coordinate name of a field set through ``zip`` (its last component; rule.kind -> "rule").
@@ -123,50 +99,6 @@ def _short(path: str) -> str:
 
 
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-#: names reserved for the dataset's own dimensions and variables.
-RESERVED = frozenset(
-    {
-        "epoch",
-        "hidden",
-        "input",
-        "output",
-        "train_error",
-        "test_error",
-        "diverged",
-        "done",
-        "stop_epoch",
-        "final_train_error",
-        "final_test_error",
-        "final_log10_test_error",
-        "peak_log10_test_error",
-        "convergence_epoch",
-        "q",
-        "final_W1",
-        "final_W2",
-        "W1",
-        "W2",
-        "window_mean_W1",
-        "window_mean_W2",
-        "window_var_W1",
-        "window_var_W2",
-    }
-)
-
-
-def field_path(name: str) -> str:
-    """The dotted RunSpec path of a field name or alias (``alpha_h`` → ``rule.alpha_hidden``).
-
-    Raises:
-        SpecError: the name is neither a dotted path nor a known short name.
-    """
-    if name in FIELD_PATHS:
-        return name
-    if name in ALIASES:
-        return ALIASES[name]
-    raise SpecError(
-        f"unknown spec field {name!r}; allowed: a dotted path such as rule.alpha_hidden "
-        f"({', '.join(FIELD_PATHS)}) or a short name ({', '.join(sorted(ALIASES))})"
-    )
 
 
 def _scalar(value: Any, where: str) -> Any:
@@ -241,13 +173,6 @@ def expand_values(values: Any, where: str) -> tuple[Any, ...]:
     return out
 
 
-def _translate(path: str, value: Any) -> Any:
-    """Spellings TOML cannot express: ``train.batch_size = "full"`` means full batch (None)."""
-    if path == "train.batch_size" and value == "full":
-        return None
-    return value
-
-
 @dataclass(frozen=True)
 class Axis:
     r"""One swept dimension of a sweep.
@@ -283,9 +208,10 @@ class Axis:
                 f"axis name must be an identifier such as alpha_hidden (got {self.name!r})"
             )
         where = f"axis {self.name}"
-        if self.name in RESERVED:
+        if self.name in schema.reserved():
             raise SpecError(
-                f"{where}: the name {self.name!r} is reserved; choose another axis name"
+                f"{where}: the name {self.name!r} is reserved (a variable or dimension of the "
+                "sweep's dataset, curldescent.schema); choose another axis name"
             )
         values = expand_values(self.values, f"{where}.values")
         if len(set(map(_key, values))) != len(values):
@@ -383,9 +309,9 @@ class Axis:
         """``{dotted path: value}`` set by the ``i``-th value of this axis."""
         out: dict[str, Any] = {}
         if self.field:
-            out[self.field] = _translate(self.field, self.values[i])
+            out[self.field] = self.values[i]
         for path, vals in self.zip:
-            out[path] = _translate(path, vals[i])
+            out[path] = vals[i]
         if self.is_c and self.total is not None:
             out["network.M"], out["network.N"] = self._sizes(self.values[i])
         return out
@@ -448,66 +374,17 @@ def c_axis(values: Any, *, total: int | None = None, M: Any = None, N: Any = Non
     return Axis("c", values, zip=(("network.M", M), ("network.N", N)))
 
 
-def _apply(base: RunSpec, changes: Mapping[str, Any]) -> RunSpec:
-    """``base`` with dotted-path ``changes`` (fast path of :func:`curldescent.specs.replace_fields`).
-
-    A point whose changes set the rule kind to one that takes no flips (``gradient``, or a
-    registered rule without flips, :mod:`curldescent.rule_registry`) has its flips cleared,
-    so rule axes can be crossed with α axes. (Such a *base* swept over α is refused by
-    RunSpec validation instead.)"""
-    sections: dict[str, dict[str, Any]] = {}
-    top: dict[str, Any] = {}
-    for path, value in changes.items():
-        if "." in path:
-            section, name = path.split(".", 1)
-            sections.setdefault(section, {})[name] = value
-        else:
-            top[path] = value
-    kind = sections.get("rule", {}).get("kind")
-    if kind in rule_names() and not rule_entry(kind).takes_flips:
-        sections.setdefault("rule", {}).update(
-            alpha_hidden=0.0, alpha_readout=0.0, n_flip_hidden=None, n_flip_readout=None
-        )
-    parts = {
-        name: dataclasses.replace(getattr(base, name), **sections[name])
-        if name in sections
-        else getattr(base, name)
-        for name in _SECTIONS
-    }
-    return RunSpec(
-        **parts, seed=top.get("seed", base.seed), task_seed=top.get("task_seed", base.task_seed)
-    )
-
-
-def _base_from(value: Any, overrides: Mapping[str, Any] | None = None) -> RunSpec:
+def _base_from(value: Any) -> RunSpec:
+    """The base RunSpec of a sweep: a RunSpec, a preset name or a full RunSpec table."""
     from curldescent.presets import preset_spec
 
     if isinstance(value, RunSpec):
-        base = value
-    elif isinstance(value, str):
-        base = preset_spec(value)
-    elif isinstance(value, Mapping):
-        base = RunSpec.from_dict(dict(value))
-    else:
-        raise SpecError(f"sweep base must be a RunSpec, a preset name or a table (got {value!r})")
-    if overrides:
-        data = base.to_dict()
-        for key, val in overrides.items():
-            if isinstance(val, Mapping) and isinstance(data.get(key), dict):
-                unknown = sorted(set(val) - set(data[key]))
-                if unknown:
-                    raise SpecError(
-                        f"unknown key base.{key}.{unknown[0]}; allowed keys in [{key}]: {', '.join(sorted(data[key]))}"
-                    )
-                data[key].update(val)
-            elif key in ("seed", "task_seed"):
-                data[key] = val
-            else:
-                raise SpecError(
-                    f"unknown key base.{key}; allowed: network, task, rule, train, seed, task_seed"
-                )
-        base = RunSpec.from_dict(data)
-    return base
+        return value
+    if isinstance(value, str):
+        return preset_spec(value)
+    if isinstance(value, Mapping):
+        return RunSpec.from_dict(dict(value))
+    raise SpecError(f"sweep base must be a RunSpec, a preset name or a table (got {value!r})")
 
 
 @dataclass(frozen=True)
@@ -642,7 +519,7 @@ class SweepSpec:
             SpecError: the point's settings are invalid (the message names the point).
         """
         try:
-            return _apply(self.base, self.point_settings(index))
+            return apply_overrides(self.base, self.point_settings(index), clear_flips=True)
         except SpecError as exc:
             raise SpecError(
                 f"sweep {self.name}, point ({self.point_label(index)}): {exc}"
@@ -722,10 +599,9 @@ def sweep_from_dict(data: Mapping[str, Any]) -> SweepSpec:
     base = data.pop("base", None)
     if base is not None and not isinstance(base, Mapping):
         raise SpecError(f"base must be a table of RunSpec settings (got {base!r})")
-    if preset is not None:
-        base_spec = _base_from(preset, base)
-    else:
-        base_spec = _base_from(RunSpec(), base) if base else RunSpec()
+    base_spec = apply_overrides(
+        _base_from(preset) if preset is not None else RunSpec(), base or {}, where="base."
+    )
     axes = data.pop("axes", [])
     if not isinstance(axes, list | tuple):
         raise SpecError(f"axes must be a list of tables ([[axes]] in TOML) (got {axes!r})")
@@ -756,9 +632,7 @@ def load_sweep(path: str | Path) -> SweepSpec:
 def _demo_sweep() -> SweepSpec:
     """A small linear phase-diagram sweep: 2 c × 3 α_h × 2 rules × 4 seeds = 48 runs
     (compiling its 2 shapes takes most of its ~20 s on an idle laptop core)."""
-    from curldescent.specs import replace_fields
-
-    base = replace_fields(
+    base = apply_overrides(
         RunSpec(),
         {
             "network.M": 20,
@@ -786,8 +660,8 @@ def _demo_sweep() -> SweepSpec:
     )
 
 
-#: Built-in sweeps by name (``curldescent sweep NAME --out STORE``). Figure modules add
-#: theirs: ``SWEEPS["fig3a-quick"] = lambda: SweepSpec(...)``.
+#: Built-in sweeps by name (``curldescent sweep NAME --out STORE``); the figures' grids
+#: are found through :func:`curldescent.figures.base.figure_sweep` by the CLI.
 SWEEPS: dict[str, Callable[[], SweepSpec]] = {"demo": _demo_sweep}
 
 

@@ -15,6 +15,8 @@ Layout::
         invocations/<id>.json     start, end and executor of each run
         lock, lock.json           the driver's file lock (filelock) and its pid and host
 
+The variables, their dimensions, dtypes and attributes are those of
+:mod:`curldescent.schema` that the sweep needs (:func:`curldescent.schema.store_layout`).
 The arrays' chunks over the swept dimensions are exactly the plan's batches
 (:mod:`curldescent.sweeps.plan`), so a batch writes its own chunk files and nothing else.
 A batch counts as done only when its marker exists, and the marker is written (atomically:
@@ -50,6 +52,7 @@ from typing import Any
 
 import numpy as np
 
+from curldescent import schema
 from curldescent.specs import SpecError
 from curldescent.sweeps.plan import Batch, Plan
 
@@ -68,40 +71,6 @@ FORMAT = 2
 META = "_sweep"
 #: the root attributes that identify a sweep; their hash is recorded as ``sweep_spec_sha256``
 IDENTITY = ("sweep_spec", "sweep_shape", "sweep_batch_shape", "sweep_n_points", "sweep_n_batches")
-
-VARIABLES: dict[str, dict[str, str]] = {
-    "train_error": {"long_name": "train error (1/2 MSE)", "units": "1"},
-    "test_error": {"long_name": "test error (1/2 MSE)", "units": "1"},
-    "diverged": {"long_name": "weights became non-finite", "units": "1"},
-    "done": {"long_name": "point computed and stored", "units": "1"},
-    "stop_epoch": {
-        "long_name": "last simulated epoch (train.stop_below, divergence)",
-        "units": "epochs",
-    },
-    "final_train_error": {
-        "long_name": "train error at the last simulated checkpoint",
-        "units": "1",
-    },
-    "final_test_error": {"long_name": "test error at the last simulated checkpoint", "units": "1"},
-    "final_log10_test_error": {"long_name": "log10(final test error + 1e-15)", "units": "1"},
-    "peak_log10_test_error": {
-        "long_name": "max over checkpoints of log10(test error + 1e-15)",
-        "units": "1",
-    },
-    "convergence_epoch": {
-        "long_name": "first checkpoint with test error below the threshold (NaN: censored)",
-        "units": "epochs",
-    },
-    "q": {"long_name": "order parameter q over the final window (eq. 15)", "units": "1"},
-    "final_W1": {"long_name": "final W1 (NaN-padded)", "units": "1"},
-    "final_W2": {"long_name": "final W2 (NaN-padded)", "units": "1"},
-    "W1": {"long_name": "hidden-layer weights W1 (NaN-padded)", "units": "1"},
-    "W2": {"long_name": "readout weights W2 (NaN-padded)", "units": "1"},
-    "window_mean_W1": {"long_name": "temporal mean of W1 over the final window", "units": "1"},
-    "window_mean_W2": {"long_name": "temporal mean of W2 over the final window", "units": "1"},
-    "window_var_W1": {"long_name": "temporal variance of W1 over the final window", "units": "1"},
-    "window_var_W2": {"long_name": "temporal variance of W2 over the final window", "units": "1"},
-}
 
 
 class StoreError(SpecError):
@@ -130,43 +99,17 @@ def _read_json(path: Path) -> Any:
     return json.loads(path.read_text())
 
 
-def _schema(plan: Plan) -> dict[str, tuple[tuple[str, ...], tuple[int, ...], str]]:
-    """``{variable: (dims, shape, dtype)}`` of a plan's dataset."""
+def _schema(plan: Plan) -> dict[str, tuple[tuple[str, ...], tuple[int, ...], np.dtype]]:
+    """``{variable: (dims, shape, dtype)}`` of a plan's dataset (:func:`curldescent.schema.store_layout`)."""
     spec = plan.spec
-    dims, shape = spec.dims, plan.shape
-    E = len(plan.epochs)
     M, N, K = plan.sizes
-    specs = plan.specs
-    window = any(s.train.final_window > 0 for s in specs)
-    record = any(s.train.record_weights for s in specs)
-    out: dict[str, tuple[tuple[str, ...], tuple[int, ...], str]] = {
-        "train_error": (dims + ("epoch",), shape + (E,), "f8"),
-        "test_error": (dims + ("epoch",), shape + (E,), "f8"),
-        "diverged": (dims, shape, "bool"),
-        "done": (dims, shape, "bool"),
+    sizes = {"epoch": len(plan.epochs), "hidden": N, "input": M, "output": K}
+    met = {
+        "weights": spec.store_weights,
+        "record": any(s.train.record_weights for s in plan.specs),
+        "window": any(s.train.final_window > 0 for s in plan.specs),
     }
-    for name in (
-        "stop_epoch",
-        "final_train_error",
-        "final_test_error",
-        "final_log10_test_error",
-        "peak_log10_test_error",
-        "convergence_epoch",
-    ):
-        out[name] = (dims, shape, "f8")
-    if window:
-        out["q"] = (dims, shape, "f8")
-    if spec.store_weights:
-        out["final_W1"] = (dims + ("hidden", "input"), shape + (N, M), "f8")
-        out["final_W2"] = (dims + ("output", "hidden"), shape + (K, N), "f8")
-        if record:
-            out["W1"] = (dims + ("epoch", "hidden", "input"), shape + (E, N, M), "f8")
-            out["W2"] = (dims + ("epoch", "output", "hidden"), shape + (E, K, N), "f8")
-        if window:
-            for stat in ("mean", "var"):
-                out[f"window_{stat}_W1"] = (dims + ("hidden", "input"), shape + (N, M), "f8")
-                out[f"window_{stat}_W2"] = (dims + ("output", "hidden"), shape + (K, N), "f8")
-    return out
+    return schema.store_layout(spec.dims, plan.shape, sizes, [k for k, v in met.items() if v])
 
 
 def _coord_array(values: tuple[Any, ...]) -> np.ndarray:
@@ -181,31 +124,21 @@ def _coord_array(values: tuple[Any, ...]) -> np.ndarray:
 
 def _template(plan: Plan, attrs: dict[str, Any]):
     """The lazy (dask-backed) template Dataset and its zarr encoding."""
-    import dask.array as da
     import xarray as xr
 
     chunks = plan.batch_shape
     data_vars = {}
     encoding: dict[str, dict[str, Any]] = {}
     for name, (dims, shape, dtype) in _schema(plan).items():
-        trailing = shape[len(chunks) :]
-        ch = chunks + trailing
-        if dtype == "bool":
-            arr = da.zeros(shape, dtype=bool, chunks=ch)
-            encoding[name] = {"chunks": ch, "_FillValue": None}
-        else:
-            arr = da.full(shape, np.nan, dtype=np.float64, chunks=ch)
-            encoding[name] = {"chunks": ch}
-        data_vars[name] = xr.Variable(dims, arr, VARIABLES[name])
+        ch = chunks + shape[len(chunks) :]
+        data_vars[name] = schema.empty(name, dims, shape, chunks=ch)
+        encoding[name] = {"chunks": ch} | ({"_FillValue": None} if dtype.kind == "b" else {})
     coords: dict[str, Any] = {}
     for name, (dim, values) in plan.spec.coords().items():
         coords[name] = xr.Variable((dim,), _coord_array(values))
-    coords["epoch"] = xr.Variable(
-        ("epoch",),
-        np.asarray(plan.epochs, dtype=np.int64),
-        {"long_name": "epoch", "units": "epochs"},
-    )
+    coords["epoch"] = xr.Variable(("epoch",), np.asarray(plan.epochs, dtype=np.int64))
     ds = xr.Dataset(data_vars, coords=coords, attrs=attrs)
+    schema.label(ds, variables=False)
     return ds, encoding
 
 
@@ -397,6 +330,12 @@ def _spec_damage(p: Path, note: str = "") -> str:
 def _check_arrays(p: Path, plan: Plan) -> None:
     """Every variable of the plan's schema exists with the planned shape and chunks."""
     for name, (_, shape, _) in _schema(plan).items():
+        if not (p / name).exists():
+            raise StoreError(
+                f"{p} has no array {name} (deleted, or the store was created before "
+                "curldescent.schema had this variable); refusing to touch it: start a new store "
+                "with another --out path"
+            )
         try:
             meta = _read_json(p / name / "zarr.json")
             ok = (
@@ -512,7 +451,7 @@ class SweepStore:
 
     @classmethod
     def _create(cls, p: Path, plan: Plan) -> SweepStore:
-        from curldescent.results import label_coords, provenance
+        from curldescent.results import provenance
 
         spec = plan.spec
         attrs = {
@@ -530,7 +469,6 @@ class SweepStore:
             "status": "incomplete",
         }
         ds, encoding = _template(plan, attrs)
-        label_coords(ds)
         tmp = p.parent / f".{p.name}.creating-{os.getpid()}-{uuid.uuid4().hex[:8]}"
         try:
             with warnings.catch_warnings():

@@ -29,17 +29,16 @@ from curldescent.figures.cache import derived
 def example_and_lyapunov(
     preset: str,
     layer: str,
-    profile: str,
     g: Any,
     sweep_a,
     store_a: Path,
-    root: Path,
+    out: Path,
     executor: Any,
     times: dict,
 ) -> tuple[xr.Dataset, xr.Dataset]:
     """The example run of the profile settings ``g`` (``g.example``, preset ``preset``) and
     the map continuation of the grid ``sweep_a`` (q, cycles, Lyapunov) of ``g.lyap``, each
-    a derived result kept under ``root`` (:func:`curldescent.figures.cache.derived`)."""
+    a derived result kept under ``out`` (:func:`curldescent.figures.cache.derived`)."""
     import time
 
     from curldescent.presets import preset_spec, sizes_for_c
@@ -58,16 +57,16 @@ def example_and_lyapunov(
     )
     t0 = time.time()
     ex = derived(
-        root,
-        f"example-{profile}",
+        out,
+        f"example-{sweep_a.name}",
         {"spec": ex_spec, **ex_cfg},
         lambda: example_run(ex_spec, segment=ex_cfg["segment"], stride=ex_cfg["stride"]),
     )
     timing("example", t0, times)
     t0 = time.time()
     ly = derived(
-        root,
-        f"lyapunov-{profile}",
+        out,
+        f"lyapunov-{sweep_a.name}",
         {"sweep": sweep_a.to_dict(), **ly_cfg},
         lambda: map_measurements(
             sweep_a,
@@ -86,10 +85,9 @@ def example_and_lyapunov(
 
 
 def scheme_slice(
-    profile: str,
     sweep_fb,
     seeds: Sequence[int],
-    root: Path,
+    out: Path,
     executor: Any,
     times: dict,
     *,
@@ -103,10 +101,10 @@ def scheme_slice(
 
     seeds = list(seeds)
     t0 = time.time()
-    fb, store = run_grid(sweep_fb, root, executor, curves=True)
+    fb, store = run_grid(sweep_fb, out, executor, curves=True)
     cyc = derived(
-        root,
-        f"cycles-{profile}",
+        out,
+        f"cycles-{sweep_fb.name}",
         {"sweep": sweep_fb.to_dict()},
         lambda: cycle_periods(sweep_fb, store, [sweep_fb.axes[0].values[0]], seeds, executor),
     )
@@ -116,7 +114,7 @@ def scheme_slice(
     timing("slice_map_full_batch", t0, times)
     for label, sweep in (other_maps or {}).items():
         t0 = time.time()
-        ds, _ = run_grid(sweep, root, executor, curves=True)
+        ds, _ = run_grid(sweep, out, executor, curves=True)
         methods[label] = ds.isel(c=0).drop_vars(["M", "N", "c"], errors="ignore")
         timing(f"slice_{label}", t0, times)
     specs = [
@@ -125,8 +123,8 @@ def scheme_slice(
     ]
     t0 = time.time()
     methods["flow"] = derived(
-        root,
-        f"flow-{profile}",
+        out,
+        f"flow-{sweep_fb.name}",
         {"specs": specs},
         lambda: flow_grid(specs, sweep_fb.axes[1].values, seeds, executor=executor),
     )
@@ -167,7 +165,7 @@ def assemble(
     profile: str,
     g: Any,
     sw: dict,
-    root: Path,
+    out: Path,
     times: dict,
     panels: dict[str, xr.Dataset],
     *,
@@ -198,7 +196,7 @@ def assemble(
                 sum(s.size for s in sw.values()) + 1 + sl.sizes["alpha"] * sl.sizes["seed"]
             ),
             "method_labels": json.dumps(method_labels),
-            "sweep_stores": json.dumps({k: str(store_path(root, s)) for k, s in sw.items()}),
+            "sweep_stores": json.dumps({k: str(store_path(out, s)) for k, s in sw.items()}),
             **(attrs or {}),
         }
     )
