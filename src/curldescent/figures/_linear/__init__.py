@@ -16,6 +16,8 @@ readout's) and read the runs through the same instruments, one module per step:
 * :mod:`~curldescent.figures._linear.tasks`: running the continuation and flow tasks on a
   sweeps executor;
 * :mod:`~curldescent.figures._linear.boundary`: the analytic boundaries;
+* :mod:`~curldescent.figures._linear.settings`: the parts of a profile both figures share
+  (grid, example run, map continuation);
 * :mod:`~curldescent.figures._linear.assembly`: one figure Dataset from these parts;
 * :mod:`~curldescent.figures._linear.drawing`: heat maps and the shared panels;
 * :mod:`~curldescent.figures._linear.claims`: the claims both figures check, and their
