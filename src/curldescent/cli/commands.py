@@ -100,7 +100,7 @@ def train(
             help="npz with teacher_W1, teacher_W2, student_W1, student_W2, x_train, x_test [, d1, d2].",
         ),
     ] = None,
-    data: Annotated[
+    data_file: Annotated[
         Path | None,
         typer.Option(
             "--data",
@@ -217,9 +217,9 @@ def train(
     _check_out(out, overwrite)
     if config is not None and preset is not None:
         raise SpecError("give either --config or --preset, not both")
-    if data is not None and init_from is not None:
+    if data_file is not None and init_from is not None:
         raise SpecError("give either --data or --init-from, not both")
-    if test_fraction is not None and data is None:
+    if test_fraction is not None and data_file is None:
         raise SpecError("--test-fraction needs --data")
     if test_fraction is not None and not 0.0 < test_fraction < 1.0:
         raise SpecError(f"--test-fraction must lie in (0, 1) (got {test_fraction})")
@@ -279,11 +279,13 @@ def train(
     changes.update(parse_set(overrides))
     spec = replace_fields(spec, changes) if changes else spec
     dataset = data_info = None
-    if data is not None:  # split with the task seed, as a teacher's data would be drawn
-        dataset = Dataset.load(data, test_fraction=test_fraction, seed=spec.effective_task_seed)
+    if data_file is not None:  # split with the task seed, as a teacher's data would be drawn
+        dataset = Dataset.load(
+            data_file, test_fraction=test_fraction, seed=spec.effective_task_seed
+        )
         data_info = {  # provenance: the file, and the exact train/test arrays
-            "path": str(data.resolve()),
-            "sha256": file_digest(data),
+            "path": str(data_file.resolve()),
+            "sha256": file_digest(data_file),
             "arrays_sha256": dataset.digest(),
             "n_train": dataset.n_train,
             "n_test": dataset.n_test,
@@ -297,7 +299,7 @@ def train(
         for key, (want, flag, what) in sizes.items():
             if key in changes and changes[key] != want:
                 raise SpecError(
-                    f"{flag} = {changes[key]} contradicts the data in {data} ({want} {what}); "
+                    f"{flag} = {changes[key]} contradicts the data in {data_file} ({want} {what}); "
                     f"leave it out to take it from the data"
                 )
         taken = {key: want for key, (want, _, _) in sizes.items()}
@@ -345,7 +347,7 @@ def train(
             f"{spec.rule.kind}: train error {train_error[-1]:.3e}, test error "
             f"{test_error[-1]:.3e} after {spec.train.epochs} epochs"
             f"{' (DIVERGED)' if summary['diverged'] else ''} [{result.wall_time_s:.1f} s]"
-            + (f" on {data}" if data else "")
+            + (f" on {data_file}" if data_file else "")
             + (f"; wrote {out}" if out else "")
         )
     if diverged:
