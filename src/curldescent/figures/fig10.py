@@ -1,8 +1,7 @@
 r"""Figure 10: curl descent converges faster in ReLU networks too (Appendix D).
 
 Fig. 5's experiment (:mod:`curldescent.figures.fig5`; shared code in
-:mod:`curldescent.figures._convergence`) with
-ReLU units (``preset_spec("fig10")``: :math:`\hat y = \mathrm{relu}(W_2\,\mathrm{relu}(W_1 x))`,
+:mod:`curldescent.figures._convergence`) with ReLU units (``preset_spec("fig10")``: :math:`\hat y = \mathrm{relu}(W_2\,\mathrm{relu}(W_1 x))`,
 raw readout error), 40 seeds because the effect is smaller:
 
 - **a** test error against epochs, mean ± SEM (N_train = 1400, init scale 2);
@@ -12,8 +11,8 @@ raw readout error), 40 seeds because the effect is smaller:
   scales 3, 4, 6, 7 and 8 in the paper).
 
 Each panel's runs are one sweep (:func:`sweeps`: ``fig10a-PROFILE`` ... ``fig10c-PROFILE``),
-stored under ``out/data``. When ``fig5.nc`` lies in the same output folder, the tanh speed-up is copied into the data
-so that claim (5) can compare the two effect sizes.
+stored under ``out/data``. When ``fig5.nc`` lies in the same output folder, the tanh
+speed-up is copied into the data so that claim (5) can compare the two effect sizes.
 """
 
 from __future__ import annotations
