@@ -176,3 +176,91 @@ def test_invariant_under_affine_maps_and_time_permutation(scale, shift, seed):
 def test_bad_window_raises():
     with pytest.raises(ValueError, match="window"):
         order_parameter(np.zeros((10, 2)), window=11)
+
+
+def _raw_sums_var(traj):
+    """The raw-sum formula <w^2> - <w>^2, accumulated in time order (what the engine used)."""
+    s1 = np.zeros(traj.shape[1:])
+    s2 = np.zeros(traj.shape[1:])
+    for w in traj:
+        s1 = s1 + w
+        s2 = s2 + w * w
+    n = len(traj)
+    return s2 / n - (s1 / n) ** 2
+
+
+def _accumulate(traj):
+    state = window_moments_init(jnp.asarray(traj[0]))
+    state, _ = jax.lax.scan(lambda s, w: (window_moments_update(s, w), None), state, traj)
+    return state
+
+
+def test_window_moments_are_accurate_with_a_large_mean_offset():
+    """Fluctuations of 0.1 around 1e4 (mean² / var = 1e10): the accumulator matches numpy's
+    two-pass variance to 1e-12, the raw-sum formula does not (the test can fail)."""
+    rng = np.random.default_rng(8)
+    traj = 1e4 + rng.normal(size=(1, 40)) + 0.1 * rng.normal(size=(1000, 40))
+    two_pass = ((traj - traj.mean(axis=0)) ** 2).mean(axis=0)
+    mean, var = window_moments_result(_accumulate(jnp.asarray(traj)))
+    np.testing.assert_allclose(var, two_pass, rtol=1e-12)
+    np.testing.assert_allclose(mean, traj.mean(axis=0), rtol=1e-14)  # numpy's own rounding
+    raw_error = np.max(np.abs(_raw_sums_var(traj) - two_pass) / two_pass)
+    assert raw_error > 1e-9, raw_error
+
+
+def test_window_moments_of_two_halves_merge_to_the_whole():
+    """Chan et al.'s merge of the halves' (n, mean, M2) gives the whole window's moments."""
+    rng = np.random.default_rng(9)
+    traj = jnp.asarray(-3e3 + 0.2 * np.cumsum(rng.normal(size=(600, 25)), axis=0))  # drifting
+    (ma, va), (mb, vb) = (window_moments_result(_accumulate(h)) for h in (traj[:250], traj[250:]))
+    na, nb = 250, 350
+    delta = mb - ma
+    merged_mean = ma + delta * nb / (na + nb)
+    merged_var = (na * va + nb * vb + delta**2 * na * nb / (na + nb)) / (na + nb)
+    mean, var = window_moments_result(_accumulate(traj))
+    np.testing.assert_allclose(mean, merged_mean, rtol=1e-14)
+    np.testing.assert_allclose(var, merged_var, rtol=1e-12)
+
+
+def test_window_moments_of_a_linear_ramp_have_the_closed_form():
+    """w_t = a + b t, t = 0..n-1: mean a + b (n-1)/2, variance b² (n² - 1)/12."""
+    n, a, b = 2000, np.array([1e6, -5e5, 3.0]), np.array([0.5, 1e-3, -2.0])
+    traj = a + b * np.arange(n)[:, None]
+    mean, var = window_moments_result(_accumulate(jnp.asarray(traj)))
+    np.testing.assert_allclose(mean, a + b * (n - 1) / 2, rtol=1e-14)
+    np.testing.assert_allclose(var, b**2 * (n**2 - 1) / 12, rtol=1e-12)
+    assert np.max(np.abs(_raw_sums_var(traj) / (b**2 * (n**2 - 1) / 12) - 1)) > 1e-9
+
+
+def test_the_engine_moments_observer_is_the_accumulator_over_its_window():
+    """engine.Moments (masked to its checkpoints) gives the two-pass moments of the window
+    epochs only, to 1e-12, whatever the weights outside the window."""
+    from curldescent.engine import Moments
+
+    rng = np.random.default_rng(10)
+    T = 300
+    traj = Params(
+        jnp.asarray(50.0 + 0.01 * rng.normal(size=(T, 3, 4))),
+        jnp.asarray(-7.0 + 0.01 * rng.normal(size=(T, 1, 3))),
+    )
+    ck = np.arange(T)
+    obs = Moments(tuple(range(100, T)))  # the first 100 checkpoints lie outside the window
+
+    def run(traj):
+        first = jax.tree_util.tree_map(lambda a: a[0], traj)
+        state = obs.init(ck, first)
+
+        def body(state, i):
+            return obs.update(ck, state, i, jax.tree_util.tree_map(lambda a: a[i], traj)), None
+
+        return obs.result(jax.lax.scan(body, state, jnp.arange(1, T))[0])
+
+    mean, var = jax.jit(run)(traj)
+    for got_m, got_v, w in zip(mean, var, traj, strict=True):
+        w = np.asarray(w)[100:]
+        np.testing.assert_allclose(got_m, w.mean(axis=0), rtol=1e-14)
+        np.testing.assert_allclose(got_v, ((w - w.mean(axis=0)) ** 2).mean(axis=0), rtol=1e-12)
+    # a window the run never reached: NaN moments
+    empty = Moments((T + 5,))
+    m, v = empty.result(empty.init(ck, jax.tree_util.tree_map(lambda a: a[0], traj)))
+    assert np.all(np.isnan(m.W1)) and np.all(np.isnan(v.W2))

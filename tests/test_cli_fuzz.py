@@ -156,6 +156,8 @@ outs = st.sampled_from(OUTPUTS)
 TRAIN_OPTIONS = {
     "--config": paths,
     "--init-from": paths,
+    "--data": paths,
+    "--test-fraction": floats,
     "--preset": st.sampled_from(["default", "demo", "fig3a", "nope", ""]),
     "--rule": st.sampled_from(["curl", "gradient", "feedback_alignment", "bogus"]),
     "--activation": st.sampled_from(["linear", "tanh", "x"]),

@@ -212,7 +212,7 @@ def test_window_statistics_match_recorded_weights():
     assert in_window.sum() == 15
     W = res.W1[0, in_window]
     np.testing.assert_allclose(res.window_mean[0][0], W.mean(axis=0), rtol=1e-10, atol=1e-15)
-    np.testing.assert_allclose(res.window_var[0][0], W.var(axis=0), rtol=1e-6, atol=1e-15)
+    np.testing.assert_allclose(res.window_var[0][0], W.var(axis=0), rtol=1e-12)  # shifted Welford
 
 
 def test_checkpoint_grid():

@@ -1,6 +1,6 @@
-"""Fig. 5 (convergence speed, tanh): early stopping equals the engine's full run, the paired
-design holds in the stored data, censoring is explicit, caching resumes, and the claim
-logic decides as documented."""
+"""Fig. 5 (convergence speed, tanh): its runs are sweeps in the sweep store, early stopping
+equals the engine's full run, the paired design holds, censoring is explicit, a rerun
+resumes from the stores, and the claim logic decides as documented."""
 
 import json
 
@@ -10,10 +10,13 @@ import xarray as xr
 
 from curldescent.analysis import convergence_epoch
 from curldescent.engine import simulate_batch
+from curldescent.figures import _convergence as cv
 from curldescent.figures import fig5
-from curldescent.figures._convergence import as_simulated, chunk_length
-from curldescent.figures.base import VERDICTS, run_figure
-from curldescent.specs import RunSpec
+from curldescent.figures._convergence import chunk_length
+from curldescent.figures.base import VERDICTS, run_figure, store_path
+from curldescent.specs import SpecError
+from curldescent.sweeps import SweepSpec
+from curldescent.task import batch_run_keys
 
 
 @pytest.fixture(scope="module")
@@ -40,23 +43,60 @@ def test_files_claims_and_labels(smoke):
         assert data[name].attrs.get("long_name"), name
 
 
+def test_sweeps_are_named_grids_built_without_running(tmp_path):
+    sw = fig5.sweeps("quick")
+    assert list(sw) == [f"fig5{p}-quick" for p in "bcdefg"]
+    assert all(isinstance(x, SweepSpec) and x.name == n for n, x in sw.items())
+    assert fig5.planned_runs("quick") == sum(x.size for x in sw.values()) == 230
+    assert sw["fig5b-quick"].base.train.stop_below is None  # whole curves
+    thr = fig5.settings("quick").threshold
+    for name in ("fig5c-quick", "fig5d-quick", "fig5e-quick", "fig5f-quick", "fig5g-quick"):
+        assert sw[name].base.train.stop_below == thr == sw[name].convergence_threshold
+    assert sw["fig5c-quick"].dims == ("n_train", "arm", "seed")
+    assert sw["fig5f-quick"].dims == ("n_flip", "seed")  # 0 flips = gradient descent
+    assert store_path(tmp_path, sw["fig5c-quick"]).parent == tmp_path / "data"
+    with pytest.raises(SpecError, match="allowed: smoke, quick, paper"):
+        fig5.sweeps("huge")
+
+
+def test_pairs_differ_only_in_the_rule():
+    """The runs of one seed share teacher, data, initial weights and minibatch order: their
+    specs differ only in the rule, and a run's keys do not depend on the rule."""
+    for sweep in fig5.sweeps("smoke").values():
+        specs = sweep.point_specs()
+        by_seed: dict = {}
+        for s in specs:
+            d = s.to_dict()
+            d.pop("rule")
+            for k in ("output_activation", "readout_error"):  # panel g's variant axis
+                d["network"].pop(k)
+            d["task"].pop("init_scale"), d["task"].pop("teacher_scale"), d["task"].pop("n_train")
+            by_seed.setdefault(s.seed, set()).add(json.dumps(d, sort_keys=True))
+        assert all(len(v) == 1 for v in by_seed.values()), sweep.name
+        keys = batch_run_keys(specs)
+        for r, s in enumerate(specs):
+            first = next(i for i, t in enumerate(specs) if t.seed == s.seed)
+            for k in ("task", "student", "shuffle"):
+                np.testing.assert_array_equal(keys[k][r], keys[k][first])
+    g = fig5.sweeps("smoke")["fig5g-smoke"].point_specs()
+    assert len({s.rule for s in g if s.seed == 0}) == 3  # GD, curl and FA runs of a seed
+
+
 def test_paired_design_from_stored_data(smoke):
-    """Every seed's gradient and curl (and feedback-alignment) runs start from the same
-    teacher, data, initial weights and minibatch key; different seeds differ."""
+    """Every seed's gradient and curl runs start from the same test error (same teacher,
+    data and initial weights); different seeds differ."""
     _, _, data = smoke
     for p in ("b", "c", "d", "e", "f"):
-        dig = data[f"init_digest_{p}"]
-        np.testing.assert_array_equal(dig.sel(rule="gradient").values, dig.sel(rule="curl").values)
         init = data[f"init_test_error_{p}"]
         np.testing.assert_array_equal(
             init.sel(rule="gradient").values, init.sel(rule="curl").values
         )
-        flat = dig.sel(rule="curl").values.reshape(-1, data.sizes["seed"])
+        flat = init.sel(rule="curl").values.reshape(-1, data.sizes["seed"])
         for row in flat:
             assert len(set(row)) == data.sizes["seed"]
-    dig = data.init_digest_g
+    init = data.init_test_error_g
     for arm in data.arm.values:
-        np.testing.assert_array_equal(dig.sel(arm=arm).values, dig.sel(arm="gradient").values)
+        np.testing.assert_array_equal(init.sel(arm=arm).values, init.sel(arm="gradient").values)
 
 
 def test_censoring_is_explicit(smoke):
@@ -75,10 +115,14 @@ def test_censoring_is_explicit(smoke):
     assert data.censored_c.values.any() and (~data.censored_d.values).any()  # both kinds occur
 
 
-def test_resume_reads_the_cache(smoke):
+def test_resume_reads_the_stores(smoke):
     out, _, data = smoke
+    stores = json.loads(data.attrs["sweeps"])
+    assert sorted(stores) == sorted(fig5.sweeps("smoke"))
+    assert all((out / "data").joinpath(p.split("/")[-1]).is_dir() for p in stores.values())
     again = fig5.compute("smoke", out)
     assert again.attrs["computed_batches"] == 0 and again.attrs["batches"] > 0
+    assert again.attrs["run_steps"] <= again.attrs["worst_case_run_steps"]
     xr.testing.assert_identical(again.drop_attrs(), data.drop_attrs())
 
 
@@ -86,12 +130,13 @@ def test_early_stopping_equals_the_engine_and_gradient_is_curl_without_flips(smo
     """The stored (early-stopped) runs equal the engine's full-length runs up to their stop,
     with the same crossing epochs; kind = gradient and curl with zero flips are identical."""
     _, _, data = smoke
-    runs = fig5.plan(fig5.SETUP, "smoke")
-    x = float(data.init_scale.values[0])
-    specs = {r: [runs["d"][(x, r, k)] for k in (0, 1)] for r in fig5.RULES}
+    sweep = fig5.sweeps("smoke")["fig5d-smoke"]
     thr = data.attrs["threshold"]
-    for r in fig5.RULES:
-        full = simulate_batch(specs[r])
+    for i, r in enumerate(cv.RULES):
+        specs = [sweep.point_spec((0, i, k)).replace(**{"train.stop_below": None}) for k in (0, 1)]
+        x = float(data.init_scale.values[0])
+        assert specs[0].task.init_scale == x
+        full = simulate_batch(specs)
         ce = convergence_epoch(full.test_error, full.epochs, threshold=thr)
         np.testing.assert_array_equal(ce.epoch, data.conv_d.sel(init_scale=x, rule=r).values[:2])
         np.testing.assert_allclose(
@@ -100,19 +145,29 @@ def test_early_stopping_equals_the_engine_and_gradient_is_curl_without_flips(smo
             rtol=1e-12,
         )
         if r == "gradient":
-            curl0 = simulate_batch([as_simulated(s) for s in specs[r]])
-            assert (
-                specs[r][0].rule.kind == "gradient"
-                and as_simulated(specs[r][0]).rule.kind == "curl"
+            assert specs[0].rule.kind == "curl" and specs[0].rule.flip_counts(specs[0].network) == (
+                0,
+                0,
             )
-            np.testing.assert_array_equal(curl0.test_error, full.test_error)
-            np.testing.assert_array_equal(curl0.final_W1, full.final_W1)
+            gd = [
+                s.replace(
+                    **{
+                        "rule.kind": "gradient",
+                        "rule.n_flip_hidden": None,
+                        "rule.n_flip_readout": None,
+                    }
+                )
+                for s in specs
+            ]
+            exact = simulate_batch(gd)
+            np.testing.assert_array_equal(exact.test_error, full.test_error)
+            np.testing.assert_array_equal(exact.final_W1, full.final_W1)
 
 
 def test_curves_run_to_the_end(smoke):
     _, _, data = smoke
     assert np.all(np.isfinite(data.test_error_b.values))
-    assert int(data.epoch_b.values[-1]) == fig5.SETTINGS["smoke"]["epochs"]
+    assert int(data.epoch_b.values[-1]) == fig5.settings("smoke").epochs
 
 
 # ------------------------------------------------------------------ pure logic (no simulation)
@@ -166,11 +221,11 @@ def test_paired_statistics_have_the_known_answer():
     curl = gd - rng.uniform(200, 800, 8)
     conv = np.stack([gd, curl])
     cens = np.zeros_like(conv, bool)
-    c = fig5._paired(conv, cens, 1, 0, ("curl", "gradient"))
+    c = cv.paired_arms(conv, cens, 1, 0, ("curl", "gradient"))
     assert c.p_ttest == pytest.approx(stats.ttest_rel(curl, gd).pvalue)
     assert c.n_a_faster == 8 and c.p_sign == pytest.approx(2 * 0.5**8)
     conv[0, :3], cens[0, :3] = np.nan, True
-    c = fig5._paired(conv, cens, 1, 0, ("curl", "gradient"))
+    c = cv.paired_arms(conv, cens, 1, 0, ("curl", "gradient"))
     assert c.n_used == 5 and c.n_censored_b == 3 and c.n_a_faster == 8
 
 
@@ -195,9 +250,17 @@ def test_teacher_claim_finds_the_critical_scale():
     assert fig5.teacher_claim(rows, 8).verdict == "not reproduced"
 
 
-def test_gradient_specs_are_simulated_as_unflipped_curl():
-    spec = RunSpec().replace(**{"rule.kind": "gradient"})
-    sim = as_simulated(spec)
-    assert sim.rule.kind == "curl" and sim.rule.flip_counts(sim.network) == (0, 0)
-    curl = RunSpec().replace(**{"rule.kind": "curl", "rule.alpha_readout": 0.5})
-    assert as_simulated(curl) is curl
+def test_gradient_arm_is_curl_without_flips_and_flip_panel_pairs_with_zero():
+    sw = fig5.sweeps("smoke")
+    c = sw["fig5c-smoke"]
+    gd, curl = c.point_spec((0, 0, 0)), c.point_spec((0, 1, 0))
+    assert gd.rule.kind == curl.rule.kind == "curl"
+    assert gd.rule.flip_counts(gd.network) == (0, 0)
+    assert curl.rule.flip_counts(curl.network) == (0, 1)
+    f = sw["fig5f-smoke"]
+    assert f.axes[0].values == (0, 1, 2)
+    assert [f.point_spec((i, 0)).rule.flip_counts(gd.network) for i in range(3)] == [
+        (0, 0),
+        (0, 1),
+        (0, 2),
+    ]

@@ -72,24 +72,26 @@ def test_fig6_and_fig8_paper_grids():
     ("module", "seeds", "activation"), [(fig5, 10, "tanh"), (fig10, 40, "relu")]
 )
 def test_fig5_and_fig10_paper_plans(module, seeds, activation):
-    plan = fig5.plan(module.SETUP, "paper")
-    b = plan["b"]
-    assert {k[1] for k in b} == set(range(seeds))
-    assert {s.network.activation for s in b.values()} == {activation}
-    assert all(s.train.epochs == 100_000 and s.train.batch_size == 10 for s in b.values())
-    xs = {p: sorted({k[0] for k in plan[p]}) for p in module.SETUP.panels}
-    assert xs["c"][0] == 100 and xs["c"][-1] == 2000
-    assert xs["d"][0] == 0.01 and xs["d"][-1] == 10
-    assert all(s.task.n_train == 10_000 for s in plan["d"].values())
+    sw = module.sweeps("paper")
+    name = module.SETUP.name
+    letters = ("a", "b", "c") if module is fig10 else ("b", "c", "d")
+    b = sw[f"{name}{letters[0]}-paper"].point_specs()
+    assert {s.seed for s in b} == set(range(seeds))
+    assert {s.network.activation for s in b} == {activation}
+    assert all(s.train.epochs == 100_000 and s.train.batch_size == 10 for s in b)
+    c, d = (sw[f"{name}{x}-paper"] for x in letters[1:])
+    xs_c, xs_d = c.axes[0].values, d.axes[0].values
+    assert xs_c[0] == 100 and xs_c[-1] == 2000
+    assert xs_d[0] == 0.01 and xs_d[-1] == 10
+    assert d.base.task.n_train == 10_000
     if module is fig5:
-        assert xs["e"][0] == 0.1 and xs["e"][-1] == 4
-        assert all(s.train.epochs == 200_000 for s in plan["e"].values())
-        assert xs["f"] == list(range(1, 11))
+        e, f = sw["fig5e-paper"], sw["fig5f-paper"]
+        assert e.axes[0].values[0] == 0.1 and e.axes[0].values[-1] == 4
+        assert e.base.train.epochs == 200_000
+        assert f.axes[0].values == (0, *range(1, 11))  # 0 flips: gradient descent
     # paired design: the GD and curl runs of a seed share teacher, data and initial weights
-    for (x, rule, k), s in plan["c"].items():
-        other = plan["c"][(x, "gradient" if rule == "curl" else "curl", k)]
-        assert (s.seed, s.task_seed, s.task.n_train) == (
-            other.seed,
-            other.task_seed,
-            other.task.n_train,
-        )
+    specs = c.point_specs()
+    for i in range(0, len(specs), 2 * seeds):
+        for k in range(seeds):
+            gd, curl = specs[i + k], specs[i + seeds + k]
+            assert (gd.seed, gd.task_seed, gd.task) == (curl.seed, curl.task_seed, curl.task)

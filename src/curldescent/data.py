@@ -19,6 +19,7 @@ Examples:
 from __future__ import annotations
 
 import hashlib
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,7 +32,10 @@ __all__ = ["Dataset"]
 
 
 def _matrix(name: str, a: Any) -> np.ndarray:
-    arr = np.asarray(a, dtype=np.float64)
+    try:
+        arr = np.asarray(a, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise SpecError(f"{name} must hold real numbers (got {np.asarray(a).dtype})") from None
     if arr.ndim == 1:
         arr = arr[:, None]
     if arr.ndim != 2 or arr.shape[0] == 0:
@@ -39,6 +43,23 @@ def _matrix(name: str, a: Any) -> np.ndarray:
     if not np.all(np.isfinite(arr)):
         raise SpecError(f"{name} must hold finite numbers only")
     return arr
+
+
+def _read_arrays(path: Path) -> dict[str, np.ndarray]:
+    """The arrays of an ``.npz`` file or the variables of a netCDF file, by name."""
+    try:
+        if path.suffix == ".npz":
+            if not zipfile.is_zipfile(path):
+                raise ValueError("not an .npz archive of named arrays (numpy.savez)")
+            with np.load(path, allow_pickle=False) as f:
+                return {k: np.asarray(f[k]) for k in f.files}
+        import xarray as xr
+
+        with xr.open_dataset(path) as ds:
+            return {str(k): np.asarray(ds[k].values) for k in ds.data_vars}
+    except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile) as exc:
+        reason = str(exc).split(". ")[0]  # xarray appends installation advice
+        raise SpecError(f"cannot read data file {path}: {reason}") from None
 
 
 @dataclass(frozen=True, eq=False)
@@ -91,32 +112,51 @@ class Dataset:
         return cls(X[train], y[train], X[test], y[test])
 
     @classmethod
-    def load(cls, path: str | Path, *, test_fraction: float = 0.2, seed: int = 0) -> Dataset:
-        """Read a data set from ``.npz`` (arrays ``X``, ``y``, split here; or ``x_train``,
-        ``y_train``, ``x_test``, ``y_test``) or netCDF ``.nc`` (the same names as variables,
-        examples on the first dimension)."""
-        path = Path(path)
-        if not path.is_file():
-            raise SpecError(f"data file not found: {path}")
-        if path.suffix == ".npz":
-            with np.load(path) as f:
-                arrays = {k: np.asarray(f[k]) for k in f.files}
-        elif path.suffix == ".nc":
-            import xarray as xr
+    def load(
+        cls, path: str | Path, *, test_fraction: float | None = None, seed: int = 0
+    ) -> Dataset:
+        """Read a data set from ``.npz`` or netCDF ``.nc`` (variables, examples on the
+        first dimension) holding ``X`` and ``y`` (training examples), with the held-out
+        test examples ``X_test`` and ``y_test`` or, without them, ``test_fraction``
+        (default 0.2) of ``X, y`` held out at random (:meth:`from_arrays` with ``seed``).
+        The names ``x_train``, ``y_train`` and ``x_test`` are read as ``X``, ``y`` and
+        ``X_test``.
 
-            with xr.open_dataset(path) as ds:
-                arrays = {k: np.asarray(ds[k].values) for k in ds.data_vars}
-        else:
+        Raises:
+            SpecError: the file is missing, unreadable or not ``.npz``/``.nc``; arrays are
+                missing, mis-shaped or not finite; ``test_fraction`` is given for a file
+                that holds its own test examples.
+        """
+        path = Path(path)
+        if path.suffix not in (".npz", ".nc"):
             raise SpecError(f"data file must end in .npz or .nc (got {path.name})")
-        split = ("x_train", "y_train", "x_test", "y_test")
-        if all(k in arrays for k in split):
-            return cls(*(arrays[k] for k in split))
-        if "X" in arrays and "y" in arrays:
-            return cls.from_arrays(arrays["X"], arrays["y"], test_fraction=test_fraction, seed=seed)
-        raise SpecError(
-            f"{path} must hold arrays X and y, or x_train, y_train, x_test and y_test "
-            f"(found: {', '.join(sorted(arrays)) or 'none'})"
-        )
+        if not path.is_file():
+            raise SpecError(f"data file not found (or not a file): {path}")
+        found = _read_arrays(path)
+        arrays = {}  # X, y, X_test, y_test, checked under the file's own names
+        for name, a in found.items():
+            key = {"x_train": "X", "y_train": "y", "x_test": "X_test"}.get(name, name)
+            if key in ("X", "y", "X_test", "y_test"):
+                arrays[key] = _matrix(name, a)
+        if "X" not in arrays or "y" not in arrays:
+            raise SpecError(
+                f"{path} must hold arrays X and y (and optionally X_test, y_test) "
+                f"(found: {', '.join(sorted(found)) or 'none'})"
+            )
+        if "X_test" in arrays or "y_test" in arrays:
+            if "X_test" not in arrays or "y_test" not in arrays:
+                raise SpecError(
+                    f"{path} must hold both X_test and y_test, or neither (then "
+                    f"test_fraction of X, y is held out)"
+                )
+            if test_fraction is not None:
+                raise SpecError(
+                    f"test_fraction applies only to data without a test split ({path} "
+                    f"holds X_test and y_test)"
+                )
+            return cls(arrays["X"], arrays["y"], arrays["X_test"], arrays["y_test"])
+        fraction = 0.2 if test_fraction is None else test_fraction
+        return cls.from_arrays(arrays["X"], arrays["y"], test_fraction=fraction, seed=seed)
 
     @property
     def n_train(self) -> int:

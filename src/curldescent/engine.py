@@ -312,7 +312,8 @@ class Record:
 class Moments:
     """Observer for :func:`integrate`: the per-weight temporal ``(mean, var)`` (population
     variance) over the checkpoint epochs ``at`` that the run reached (the window moments
-    of q, eq. 15). Raw sums of w and w², as the engine has always accumulated them."""
+    of q, eq. 15; NaN when it reached none), accumulated with
+    :func:`curldescent.analysis.order_parameter.window_moments_update` (shifted Welford)."""
 
     at: tuple[int, ...]
 
@@ -320,22 +321,22 @@ class Moments:
         return np.isin(ck, np.asarray(self.at, np.int64))
 
     def init(self, ck: np.ndarray, params: Params) -> Any:
-        zeros = jax.tree_util.tree_map(jnp.zeros_like, params)
-        state = (zeros, zeros, jnp.zeros((), params.W1.dtype))
+        from curldescent.analysis.order_parameter import window_moments_init
+
+        state = window_moments_init(params)
         return self.update(ck, state, 0, params) if self._mask(ck)[0] else state
 
     def update(self, ck: np.ndarray, state: Any, i, params: Params) -> Any:
-        s1, s2, n = state
-        inw = jnp.asarray(self._mask(ck), params.W1.dtype)[i]
-        s1 = jax.tree_util.tree_map(lambda a, w: a + inw * w, s1, params)
-        s2 = jax.tree_util.tree_map(lambda a, w: a + inw * w * w, s2, params)
-        return s1, s2, n + inw
+        from curldescent.analysis.order_parameter import window_moments_update
+
+        inw = jnp.asarray(self._mask(ck))[i]
+        new = window_moments_update(state, params)
+        return jax.tree_util.tree_map(lambda a, b: jnp.where(inw, a, b), new, state)
 
     def result(self, state: Any) -> tuple[Params, Params]:
-        s1, s2, n = state
-        mean = jax.tree_util.tree_map(lambda a: a / n, s1)
-        var = jax.tree_util.tree_map(lambda a, m: jnp.maximum(a / n - m * m, 0.0), s2, mean)
-        return mean, var
+        from curldescent.analysis.order_parameter import window_moments_result
+
+        return window_moments_result(state)
 
 
 def map_stepper(

@@ -19,8 +19,10 @@ Two routes give the same number:
   pytree such as ``Params(W1, W2)`` whose leaves all have time on axis 0);
 * :func:`order_parameter_from_moments` from per-weight temporal means and variances
   accumulated during the run (e.g. with :func:`window_moments_init` /
-  :func:`window_moments_update` / :func:`window_moments_result`, a Welford accumulator
-  that works inside ``lax.scan``), so a long window never has to be stored.
+  :func:`window_moments_update` / :func:`window_moments_result`, a shifted Welford
+  accumulator that works inside ``lax.scan``, the one the engine's
+  :class:`~curldescent.engine.Moments` observer uses), so a long window never has to be
+  stored.
 
 Variances are population variances (``ddof = 0``) by default, both over time and over
 weights, as in eq. (15). All functions accept NumPy arrays (computed in NumPy, dtype
@@ -208,11 +210,13 @@ def order_parameter_from_moments(mean: Any, var: Any, *, ddof: int = 0) -> Any:
 
 
 class WindowMoments(NamedTuple):
-    r"""Running per-weight temporal statistics (Welford): count n, mean, and
-    :math:`M_2 = \sum_t (w_t - \bar w_n)^2`. ``mean`` and ``m2`` have the structure of the
-    weights (any pytree)."""
+    r"""Running per-weight temporal statistics: count n, the shift :math:`s` (the first time
+    point added), and Welford's mean and :math:`M_2` of the shifted values :math:`w - s`
+    (``mean`` :math:`= \bar w_n - s`, ``m2`` :math:`= \sum_t (w_t - \bar w_n)^2`).
+    ``shift``, ``mean`` and ``m2`` have the structure of the weights (any pytree)."""
 
     count: Any
+    shift: Any
     mean: Any
     m2: Any
 
@@ -221,29 +225,50 @@ def window_moments_init(params: Any) -> WindowMoments:
     """Empty accumulator shaped like ``params`` (any pytree of arrays)."""
     xp = _namespace(params)
     zeros = jtu.tree_map(lambda a: xp.zeros_like(_as_float(a, xp)), params)
-    return WindowMoments(xp.zeros((), dtype=jtu.tree_leaves(zeros)[0].dtype), zeros, zeros)
+    return WindowMoments(xp.zeros((), dtype=jtu.tree_leaves(zeros)[0].dtype), zeros, zeros, zeros)
 
 
 def window_moments_update(state: WindowMoments, params: Any) -> WindowMoments:
-    r"""Add one time point (Welford's update, stable for tiny fluctuations):
+    r"""Add one time point :math:`w`: the first one becomes the shift :math:`s`, then
+    Welford's update of the shifted value :math:`x = w - s`,
 
     .. math::
-        n \leftarrow n + 1,\quad \delta = w - \bar w,\quad \bar w \leftarrow \bar w + \delta/n,
-        \quad M_2 \leftarrow M_2 + \delta\,(w - \bar w).
+        n \leftarrow n + 1,\quad \delta = x - \bar x,\quad
+        \bar x \leftarrow \bar x + \delta/n,\quad M_2 \leftarrow M_2 + \delta\,(x - \bar x).
 
-    Pure and jit/scan-friendly.
+    The shift keeps the rounding errors relative to the fluctuations rather than to the
+    weights themselves (exact differences for a series that barely moves), and Welford's
+    form never subtracts two large sums. Pure and jit/scan-friendly.
+
+    Examples:
+        >>> import numpy as np
+        >>> state = window_moments_init(np.zeros(2))
+        >>> for w in ([1e8 + 1.0, 0.0], [1e8 + 2.0, 1.0], [1e8 + 3.0, 2.0]):
+        ...     state = window_moments_update(state, np.array(w))
+        >>> mean, var = window_moments_result(state)
+        >>> mean.tolist(), var.tolist()
+        ([100000002.0, 1.0], [0.6666666666666666, 0.6666666666666666])
     """
+    xp = _namespace(state, params)
+    first = state.count == 0
     count = state.count + 1
-    delta = jtu.tree_map(lambda w, m: w - m, params, state.mean)
+    shift = jtu.tree_map(lambda s, w: xp.where(first, w, s), state.shift, params)
+    x = jtu.tree_map(lambda w, s: w - s, params, shift)
+    delta = jtu.tree_map(lambda v, m: v - m, x, state.mean)
     mean = jtu.tree_map(lambda m, d: m + d / count, state.mean, delta)
-    m2 = jtu.tree_map(lambda s, d, w, m: s + d * (w - m), state.m2, delta, params, mean)
-    return WindowMoments(count, mean, m2)
+    m2 = jtu.tree_map(lambda a, d, v, m: a + d * (v - m), state.m2, delta, x, mean)
+    return WindowMoments(count, shift, mean, m2)
 
 
 def window_moments_result(state: WindowMoments, *, ddof: int = 0) -> tuple[Any, Any]:
-    """``(mean, var)`` pytrees from an accumulator, ``var = M2 / (n - ddof)``."""
-    var = jtu.tree_map(lambda s: s / (state.count - ddof), state.m2)
-    return state.mean, var
+    """``(mean, var)`` pytrees from an accumulator, ``var = M2 / (n - ddof)``; both NaN
+    when no time point was added."""
+    xp = _namespace(state)
+    mean = jtu.tree_map(
+        lambda s, m: xp.where(state.count > 0, s + m, xp.nan), state.shift, state.mean
+    )
+    var = jtu.tree_map(lambda a: a / (state.count - ddof), state.m2)
+    return mean, var
 
 
 def window_moments(trajectory: Any, *, ddof: int = 0) -> tuple[Any, Any]:

@@ -100,6 +100,19 @@ def train(
             help="npz with teacher_W1, teacher_W2, student_W1, student_W2, x_train, x_test [, d1, d2].",
         ),
     ] = None,
+    data_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--data",
+            help="Train on your own examples: .npz or netCDF (.nc) with arrays X, y [, X_test, y_test]; M, K, n_train, n_test come from them.",
+        ),
+    ] = None,
+    test_fraction: Annotated[
+        float | None,
+        typer.Option(
+            help="With --data without X_test, y_test: the fraction of X, y held out for testing, split with the task seed (default 0.2).",
+        ),
+    ] = None,
     rule: Annotated[Rule | None, typer.Option(help="Learning rule.")] = None,
     activation: Annotated[Activation | None, typer.Option(help="Hidden activation.")] = None,
     output_activation: Annotated[
@@ -189,6 +202,7 @@ def train(
     """Train one student network and report its train/test error on the checkpoint grid.
 
     Exit codes: 0 done; 2 bad input; 3 the run diverged (weights became non-finite)."""
+    from curldescent.data import Dataset
     from curldescent.engine import simulate
     from curldescent.limits import CONFIRM_S, WARN_S, format_seconds, run_seconds
     from curldescent.presets import preset_spec
@@ -203,6 +217,12 @@ def train(
     _check_out(out, overwrite)
     if config is not None and preset is not None:
         raise SpecError("give either --config or --preset, not both")
+    if data_file is not None and init_from is not None:
+        raise SpecError("give either --data or --init-from, not both")
+    if test_fraction is not None and data_file is None:
+        raise SpecError("--test-fraction needs --data")
+    if test_fraction is not None and not 0.0 < test_fraction < 1.0:
+        raise SpecError(f"--test-fraction must lie in (0, 1) (got {test_fraction})")
     spec = load_spec(config) if config is not None else preset_spec(preset or "default")
     changes: dict[str, Any] = {}
     if init_from is not None:
@@ -258,6 +278,34 @@ def train(
         changes["train.batch_size"] = None if bs == "full" else bs
     changes.update(parse_set(overrides))
     spec = apply_overrides(spec, changes)
+    dataset = data_info = None
+    if data_file is not None:  # split with the task seed, as a teacher's data would be drawn
+        dataset = Dataset.load(
+            data_file, test_fraction=test_fraction, seed=spec.effective_task_seed
+        )
+        data_info = {  # provenance: the file, and the exact train/test arrays
+            "path": str(data_file.resolve()),
+            "sha256": file_digest(data_file),
+            "arrays_sha256": dataset.digest(),
+            "n_train": dataset.n_train,
+            "n_test": dataset.n_test,
+        }
+        sizes = {
+            "network.M": (dataset.n_inputs, "--M", "columns of X"),
+            "network.K": (dataset.n_outputs, "--K", "columns of y"),
+            "task.n_train": (dataset.n_train, "--n-train", "training examples"),
+            "task.n_test": (dataset.n_test, "--n-test", "test examples"),
+        }
+        for key, (want, flag, what) in sizes.items():
+            if key in changes and changes[key] != want:
+                raise SpecError(
+                    f"{flag} = {changes[key]} contradicts the data in {data_file} ({want} {what}); "
+                    f"leave it out to take it from the data"
+                )
+        taken = {key: want for key, (want, _, _) in sizes.items()}
+        if "task.start" not in changes:  # a teacher start (some presets) needs a teacher
+            taken["task.start"] = "random"
+        spec = apply_overrides(spec, taken)
     seconds = run_seconds(spec)
     if seconds > CONFIRM_S and not yes:
         raise SpecError(
@@ -268,10 +316,12 @@ def train(
         typer.echo(
             f"warning: this run is estimated to take about {format_seconds(seconds)}", err=True
         )
-    result = simulate(spec)
+    result = simulate(spec, data=dataset)
     ds = result.to_dataset()
     if init_from is not None:
         ds.attrs["init_from_sha256"] = file_digest(init_from)
+    if data_info is not None:
+        ds.attrs.update({f"data_{k}": v for k, v in data_info.items()})
     if out is not None:
         write_dataset(ds, out)
     train_error = [float(v) for v in result.train_error[0]]
@@ -287,6 +337,7 @@ def train(
         "test_error": [_finite_or_none(v) for v in test_error],
         "wall_time_s": result.wall_time_s,
         "spec": spec.to_dict(),
+        "data": data_info,
         "out": None if out is None else str(out),
     }
     if as_json:
@@ -296,6 +347,7 @@ def train(
             f"{spec.rule.kind}: train error {train_error[-1]:.3e}, test error "
             f"{test_error[-1]:.3e} after {spec.train.epochs} epochs"
             f"{' (DIVERGED)' if summary['diverged'] else ''} [{result.wall_time_s:.1f} s]"
+            + (f" on {data_file}" if data_file else "")
             + (f"; wrote {out}" if out else "")
         )
     if diverged:

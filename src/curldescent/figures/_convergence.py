@@ -1,414 +1,884 @@
-r"""Shared machinery of the convergence-speed figures (Figs. 5, 10 and the beyond-the-paper
-comparison): simulate runs only until they cross the error threshold, cache batches, and
-compare rules over paired seeds.
+r"""Shared machinery of the convergence-speed figures (Figs. 5 and 10): their settings, their
+runs as sweeps of the one sweep store, the analysis of the stored runs, the plots of the
+panels and the claim logic.
 
 **Convergence speed** (``docs/protocol.md``) is the epoch of the first checkpoint at which the
 test error falls below :math:`\theta = 10^{-3}`, on the run's ~log-spaced checkpoint grid
-(:func:`curldescent.engine.checkpoint_epochs`). Only that crossing epoch is needed, so
-:func:`simulate_to_threshold` gives each run the engine's ``train.stop_below = θ``: the run
-**stops at its first checkpoint below the threshold** (or where it diverged). The
-trajectory up to the stop is the full run's, bit for bit (same epoch function, shuffling
-keys and renormalisation; ``tests/test_engine.py``), so the crossing epoch equals the one a
-full-length run gives; checkpoints after the stop are NaN and the epoch at which each run
-stopped is recorded. A run still above the threshold at the last checkpoint is
-**censored** (never given the last epoch). With ``threshold = -inf`` runs go to the end
-(whole curves, Fig. 5b).
+(:func:`curldescent.engine.checkpoint_epochs`). Only that crossing epoch is needed, so the
+convergence panels' runs carry the engine's ``train.stop_below = θ``: a run **stops at its
+first checkpoint below the threshold** (or where it diverged). The trajectory up to the stop
+is the full run's, bit for bit (same epoch function, shuffling keys and renormalisation;
+``tests/test_engine.py``), so the crossing epoch equals the one a full-length run gives;
+checkpoints after the stop are NaN and the store records where each run stopped
+(``stop_epoch``). A run still above the threshold at the last checkpoint is **censored**
+(never given the last epoch). The whole curves (Fig. 5b, 10a) have no stop.
 
-Gradient descent is simulated as curl descent with zero flipped neurons: the canonical
-plasticity arrays are then all ones, exactly those of ``kind = gradient``, so the update is
-bit-for-bit the gradient rule (``tests/test_fig5.py`` checks it), while gradient and curl runs
-share one compiled program (a new shape group costs a compilation of several seconds).
-
-Batches are cached as netCDF files named by a digest of their specs (resume: a cached
-batch is never recomputed) and can run on any :mod:`curldescent.sweeps` executor (in-process
-or dask).
+Each panel is one :class:`~curldescent.sweeps.SweepSpec` (:func:`build_sweeps`), named
+``figNx-PROFILE`` and stored in ``out/data/NAME-HASH.zarr``
+(:func:`curldescent.figures.base.store_path`): resumable, runnable on any executor and
+launchable alone with ``curldescent sweep``. Gradient descent is simulated as curl descent
+with zero flipped neurons (an ``arm`` axis, or the value 0 of the flip-count axis of Fig. 5f):
+the plasticity arrays are then all ones, exactly those of ``kind = gradient``, so the update
+is bit-for-bit the gradient rule (``tests/test_fig5.py``), while gradient and curl runs share
+one compiled program. The runs of one seed differ only in their rule, and a run's keys
+(teacher, data, initial weights, minibatch order) depend only on its seed and task seed
+(:func:`curldescent.task.run_keys`), so every pair shares teacher, data, initial weights and
+minibatch order.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import hashlib
+import itertools
 import json
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import xarray as xr
 
-from curldescent.specs import RunSpec
+from curldescent.analysis.convergence import paired_comparison
+from curldescent.analysis.statistics import sem
+from curldescent.figures.base import Claim, store_path, verdict
+from curldescent.plotting import OKABE_ITO, PRINT_WIDTH
+from curldescent.presets import preset_spec
+from curldescent.sweeps import Axis, SweepSpec
 
 THRESHOLD = 1e-3
-#: runs per batch (one cached file, one executor task); chunks inside follow the engine.
-MAX_BATCH = 64
+#: runs per compiled engine call, at most (the engine's CPU default).
+MAX_CHUNK = 32
+RULES = ("gradient", "curl")
+#: the rule fields of the two arms: gradient = curl with zero flips; curl keeps the preset's.
+GRADIENT_FLIPS = {"rule.n_flip_hidden": 0, "rule.n_flip_readout": 0}
+#: Output conventions of the beyond-the-paper comparison (Fig. 5g).
+VARIANTS: dict[str, dict[str, str]] = {
+    "authors": {"network.output_activation": "hidden", "network.readout_error": "raw"},
+    "exact": {"network.output_activation": "hidden", "network.readout_error": "exact"},
+    "linear_out": {"network.output_activation": "identity", "network.readout_error": "exact"},
+}
+VARIANT_LABELS = {
+    "authors": "authors' rule\n(φ out, no φ′ at output)",
+    "exact": "exact gradient\n(φ out, φ′ at output)",
+    "linear_out": "linear output\n(exact gradient)",
+}
+PANEL_LABELS = {
+    "n_train": ("training-set size $N_{train}$", True),
+    "init_scale": ("student init scale", True),
+    "teacher_scale": ("teacher init scale", False),
+    "n_flip": ("flipped readout neurons", False),
+}
+COLORS = {"gradient": "#3b1f6e", "curl": "#b48ad6", "feedback_alignment": OKABE_ITO["orange"]}
+LABELS = {
+    "gradient": "gradient descent",
+    "curl": "curl descent",
+    "feedback_alignment": "feedback alignment",
+}
+ALPHA = 0.01
 
 
-# --------------------------------------------------------------------------- one batch
-
-
-def as_simulated(spec: RunSpec) -> RunSpec:
-    """The spec actually simulated: ``kind = gradient`` becomes curl (or feedback alignment
-    stays) with zero flips, which is the same update (see the module docstring)."""
-    if spec.rule.kind == "gradient":
-        return spec.replace(
-            **{"rule.kind": "curl", "rule.n_flip_hidden": 0, "rule.n_flip_readout": 0}
-        )
-    return spec
-
-
-def _digest_arrays(*arrays: Any) -> str:
-    h = hashlib.sha256()
-    for a in arrays:
-        h.update(np.ascontiguousarray(np.asarray(a, dtype=np.float64)).tobytes())
-    return h.hexdigest()[:16]
-
-
-@dataclasses.dataclass
-class ThresholdRuns:
-    """Runs simulated until they crossed the threshold (leading axis = run).
-
-    ``test_error``/``train_error`` are NaN at checkpoints after the run stopped;
-    ``stop_epoch`` is the last simulated epoch; ``init_digest`` hashes the teacher, the data,
-    the initial student weights and the shuffling key (equal digests = paired runs).
-    """
-
-    epochs: np.ndarray  # (T,)
-    test_error: np.ndarray  # (R, T)
-    train_error: np.ndarray  # (R, T)
-    stop_epoch: np.ndarray  # (R,)
-    diverged: np.ndarray  # (R,)
-    init_digest: np.ndarray  # (R,) str
-    compute_s: float = 0.0
-
-
-def chunk_length(n_runs: int, max_chunk: int) -> int:
-    """Runs per compiled chunk for a group of ``n_runs``: the group is cut into
-    ``ceil(n_runs / max_chunk)`` near-equal chunks (the last one padded by repeating its
-    final run), so every chunk of a group runs one compiled program."""
-    n_chunks = max(1, math.ceil(n_runs / max_chunk))
-    return math.ceil(n_runs / n_chunks)
-
-
-def simulate_to_threshold(
-    specs: Sequence[RunSpec],
-    *,
-    threshold: float | Sequence[float] = THRESHOLD,
-    chunk_size: int | None = None,
-    progress: Callable[[int, int], None] | None = None,
-) -> ThresholdRuns:
-    r"""Simulate runs with equal shape keys, each until it crossed its threshold.
-
-    The engine does the stopping (``train.stop_below``, :func:`curldescent.engine.train_one`):
-    a run ends at the first checkpoint with test error < θ, or where it diverged.
-
-    Args:
-        specs: run specs sharing :func:`curldescent.engine.shape_key` (pass them through
-            :func:`as_simulated` first to batch gradient with curl runs).
-        threshold: test-error threshold θ, one for all runs or one per run; ``-inf`` runs
-            to the last epoch (whole curves).
-        chunk_size: runs per compiled call (default :func:`chunk_length` of the engine's
-            default chunk size).
-        progress: called as ``progress(runs_done, runs_total)`` after each chunk.
-
-    Returns:
-        :class:`ThresholdRuns` (checkpoint errors are NaN after a run's stop).
-    """
-    from curldescent.engine import default_chunk_size, initial_states, simulate_batch
-    from curldescent.specs import SpecError
-    from curldescent.task import run_keys
-
-    specs = list(specs)
-    if not specs:
-        raise SpecError("simulate_to_threshold needs at least one run spec")
-    thr = np.broadcast_to(np.asarray(threshold, dtype=float), (len(specs),))
-    stopping = [
-        s.replace(**{"train.stop_below": float(t) if np.isfinite(t) else None})
-        for s, t in zip(specs, thr, strict=True)
-    ]
-    chunk = chunk_size or chunk_length(len(specs), default_chunk_size())
-    res = simulate_batch(stopping, chunk_size=chunk, progress=progress)
-    digests = []
-    for start in range(0, len(specs), chunk):  # the paired design, from the arrays themselves
-        part = specs[start : start + chunk]
-        cs, _ = initial_states(part)
-        for r, s in enumerate(part):
-            digests.append(
-                _digest_arrays(
-                    cs.params.W1[r],
-                    cs.params.W2[r],
-                    cs.teacher.W1[r],
-                    cs.teacher.W2[r],
-                    cs.x_train[r],
-                    cs.x_test[r],
-                    run_keys(s)["shuffle"],
-                )
-            )
-    return ThresholdRuns(
-        res.epochs,
-        res.test_error,
-        res.train_error,
-        np.asarray(res.stop_epoch, dtype=np.int64),
-        np.asarray(res.diverged, dtype=bool),
-        np.asarray(digests, dtype=str),
-        res.wall_time_s,
-    )
-
-
-# --------------------------------------------------------------------------- cached batches
+# --------------------------------------------------------------------------- settings
 
 
 @dataclasses.dataclass(frozen=True)
-class ThresholdTask:
-    """One cached batch: runs of one shape key, each simulated to the threshold or, where
-    ``full``, to its last epoch. Picklable (runs on any :mod:`curldescent.sweeps` executor)."""
+class Panel:
+    """One convergence panel: the convergence epoch against one spec field.
 
-    index: int
-    specs: tuple[RunSpec, ...]
-    full: tuple[bool, ...]
-    threshold: float = THRESHOLD
-    chunk_size: int | None = None
+    Attributes:
+        dim: the dimension in the figure's data (``n_train``, ``init_scale``, ...).
+        field: the RunSpec field it sets (a ``rule.`` field is a flip count: gradient
+            descent is its value 0).
+        values: the x values.
+        fixed: further RunSpec overrides of this panel's runs.
+    """
 
-    @property
-    def digest(self) -> str:
-        """Names the cached file: the specs, the modes and the threshold (not the chunking)."""
-        text = json.dumps(
-            {
-                "specs": [s.to_dict() for s in self.specs],
-                "full": list(self.full),
-                "threshold": self.threshold,
-            },
-            sort_keys=True,
-        )
-        return hashlib.sha256(text.encode()).hexdigest()[:20]
+    dim: str
+    field: str
+    values: tuple[Any, ...]
+    fixed: Mapping[str, Any] = dataclasses.field(default_factory=dict)
 
 
-def run_threshold_task(task: ThresholdTask) -> ThresholdRuns:
-    """Executor entry point: configure the worker's runtime, then :func:`simulate_to_threshold`."""
-    from curldescent.sweeps.executors import configure_worker_runtime
+@dataclasses.dataclass(frozen=True)
+class Beyond:
+    """The beyond-the-paper comparison (Fig. 5g): output conventions × rules."""
 
-    configure_worker_runtime()
-    thr = [-math.inf if f else task.threshold for f in task.full]
-    return simulate_to_threshold(task.specs, threshold=thr, chunk_size=task.chunk_size)
+    variants: tuple[str, ...]
+    arms: tuple[str, ...]
 
 
-def _to_dataset(task: ThresholdTask, runs: ThresholdRuns) -> xr.Dataset:
-    from curldescent.results import provenance
+@dataclasses.dataclass(frozen=True)
+class Settings:
+    """What a profile sets for a convergence figure.
 
-    ds = xr.Dataset(
-        {
-            "test_error": (
-                ("run", "epoch"),
-                runs.test_error,
-                {"long_name": "test error (1/2 MSE)", "units": "1"},
-            ),
-            "train_error": (
-                ("run", "epoch"),
-                runs.train_error,
-                {"long_name": "train error (1/2 MSE)", "units": "1"},
-            ),
-            "stop_epoch": (
-                ("run",),
-                runs.stop_epoch,
-                {"long_name": "last simulated epoch", "units": "epochs"},
-            ),
-            "diverged": (
-                ("run",),
-                runs.diverged,
-                {"long_name": "weights became non-finite", "units": "1"},
-            ),
-            "init_digest": (
-                ("run",),
-                runs.init_digest.astype(str),
-                {"long_name": "digest of teacher, data, initial weights, shuffling key"},
-            ),
-        },
-        coords={"epoch": ("epoch", runs.epochs, {"long_name": "epoch", "units": "epochs"})},
-    )
-    ds.attrs.update(provenance())
-    ds.attrs.update(
-        specs=json.dumps([s.to_dict() for s in task.specs]),
-        threshold=task.threshold,
-        full_runs=json.dumps([bool(f) for f in task.full]),
-        run_keys=json.dumps(
-            [run_key(x, f, task.threshold) for x, f in zip(task.specs, task.full, strict=True)]
+    Attributes:
+        seeds: seeds per point (one gradient/curl pair each).
+        epochs: run length (the censoring cap of the convergence panels).
+        n_checkpoints: checkpoints per run (~log-spaced).
+        threshold: test-error threshold θ of the convergence epoch.
+        base: RunSpec overrides of every run (on the figure's preset).
+        panels: the convergence panels by letter (``c``, ``d``, ...).
+        curves: further overrides of the whole-curve panel's runs.
+        beyond: the beyond-the-paper comparison (None: not drawn).
+    """
+
+    seeds: int
+    epochs: int
+    n_checkpoints: int
+    threshold: float
+    base: Mapping[str, Any]
+    panels: Mapping[str, Panel]
+    curves: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+    beyond: Beyond | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class Setup:
+    """What distinguishes the convergence figures: name, preset, panels and their titles.
+
+    Attributes:
+        name: figure name (``fig5``).
+        preset: the RunSpec preset of its runs.
+        titles: panel titles by internal letter (``a`` schematic, ``b`` curves, then the
+            convergence panels, ``g`` beyond the paper).
+        letters: the paper's panel letter of each internal letter (sweep names).
+    """
+
+    name: str
+    preset: str
+    titles: Mapping[str, str]
+    letters: Mapping[str, str]
+
+
+# --------------------------------------------------------------------------- sweeps
+
+
+def chunk_length(n_runs: int, max_chunk: int = MAX_CHUNK) -> int:
+    """Runs per compiled engine call for groups of ``n_runs`` similar runs (the seeds of
+    one arm at one x, which tend to stop together): ``ceil(n_runs / max_chunk)`` near-equal
+    chunks, so the engine pads few or no runs."""
+    return math.ceil(n_runs / max(1, math.ceil(n_runs / max_chunk)))
+
+
+def _arm_axis(base_rule: Any) -> Axis:
+    """Gradient (curl with zero flips) and curl (the base's flips), one label per arm."""
+    return Axis(
+        "arm",
+        RULES,
+        zip=(
+            ("rule.n_flip_hidden", (0, base_rule.n_flip_hidden)),
+            ("rule.n_flip_readout", (0, base_rule.n_flip_readout)),
         ),
-        compute_s=runs.compute_s,
+    )
+
+
+def build_sweeps(setup: Setup, s: Settings, profile: str) -> dict[str, SweepSpec]:
+    """The figure's runs as sweeps, by internal panel letter (nothing runs).
+
+    ``b``: whole curves, arm × seed; each convergence panel: x × arm × seed (a flip-count
+    panel: flips × seed, with 0 flips = gradient descent); ``g``: variant × arm × seed.
+    Every sweep but ``b`` stops its runs at the threshold."""
+    common = {
+        "train.epochs": s.epochs,
+        "train.n_checkpoints": s.n_checkpoints,
+        **s.base,
+        "rule.kind": "curl",
+    }
+    seed = Axis("seed", range(s.seeds))
+    chunk = chunk_length(s.seeds)
+
+    def sweep(letter: str, overrides: Mapping[str, Any], axes: Any, stop: bool) -> SweepSpec:
+        """The sweep of panel ``letter``: ``axes(base)`` (then seeds) over the base spec."""
+        base = preset_spec(
+            setup.preset,
+            **{**common, **overrides, "train.stop_below": s.threshold if stop else None},
+        )
+        return SweepSpec(
+            base=base,
+            axes=(*axes(base), seed),
+            name=f"{setup.name}{setup.letters[letter]}-{profile}",
+            chunk_size=chunk,
+            convergence_threshold=s.threshold,
+            description=f"{setup.name} panel {setup.letters[letter]} ({profile} profile)",
+        )
+
+    out = {"b": sweep("b", s.curves, lambda b: (_arm_axis(b.rule),), stop=False)}
+    for p, panel in s.panels.items():
+        if panel.field.startswith("rule."):
+
+            def flips(b: Any, panel: Panel = panel) -> tuple[Axis]:
+                values = (0, *panel.values)
+                hidden = tuple(0 if v == 0 else b.rule.n_flip_hidden for v in values)
+                return (
+                    Axis(
+                        panel.dim, values, field=panel.field, zip=(("rule.n_flip_hidden", hidden),)
+                    ),
+                )
+
+            out[p] = sweep(p, panel.fixed, flips, stop=True)
+        else:
+            x = Axis(panel.dim, panel.values, field=panel.field)
+            out[p] = sweep(p, panel.fixed, lambda b, x=x: (x, _arm_axis(b.rule)), stop=True)
+    if s.beyond is not None:
+        variant = Axis(
+            "variant",
+            s.beyond.variants,
+            zip=tuple(
+                (k, tuple(VARIANTS[v][k] for v in s.beyond.variants)) for k in VARIANTS["authors"]
+            ),
+        )
+        arms = s.beyond.arms
+
+        def arm(b: Any) -> Axis:
+            kinds = {"gradient": "curl", "curl": "curl", "feedback_alignment": "feedback_alignment"}
+            flips = {
+                "gradient": (0, 0),
+                "curl": (b.rule.n_flip_hidden, b.rule.n_flip_readout),
+                "feedback_alignment": (b.rule.n_flip_hidden, None),
+            }
+            return Axis(
+                "arm",
+                arms,
+                zip=(
+                    ("rule.kind", tuple(kinds[a] for a in arms)),
+                    ("rule.n_flip_hidden", tuple(flips[a][0] for a in arms)),
+                    ("rule.n_flip_readout", tuple(flips[a][1] for a in arms)),
+                ),
+            )
+
+        out["g"] = sweep("g", {}, lambda b: (variant, arm(b)), stop=True)
+    return out
+
+
+def named_sweeps(setup: Setup, s: Settings, profile: str) -> dict[str, SweepSpec]:
+    """:func:`build_sweeps` keyed by sweep name (``fig5c-quick``)."""
+    return {sw.name: sw for sw in build_sweeps(setup, s, profile).values()}
+
+
+def count_runs(sweeps: Mapping[str, SweepSpec]) -> int:
+    """Runs the sweeps simulate (every grid point once)."""
+    return sum(sw.size for sw in sweeps.values())
+
+
+# --------------------------------------------------------------------------- analysis
+
+
+def paired_arms(conv: np.ndarray, cens: np.ndarray, i_a: int, i_b: int, names: tuple[str, str]):
+    """Paired comparison of arms ``i_a`` and ``i_b`` (axis -2 = arm, axis -1 = seed)."""
+    return paired_comparison(
+        conv[i_a],
+        conv[i_b],
+        censored_a=cens[i_a],
+        censored_b=cens[i_b],
+        names=names,
+        alternative="two-sided",
+    )
+
+
+_STAT_FIELDS = {
+    "p_ttest": ("paired t-test p (complete pairs)", "1"),
+    "p_sign": ("censoring-aware sign-test p", "1"),
+    "p_wilcoxon": ("censoring-aware Wilcoxon p", "1"),
+    "mean_diff": ("mean paired difference (A - B, complete pairs)", "epochs"),
+    "sem_diff": ("SEM of the paired difference", "epochs"),
+    "n_used": ("complete pairs (t-test)", "1"),
+    "n_a_faster": ("pairs where A converged first", "1"),
+    "n_b_faster": ("pairs where B converged first", "1"),
+    "n_ties": ("tied pairs (both censored or equal)", "1"),
+}
+
+
+def _stats_vars(prefix: str, dims: tuple[str, ...], comps: np.ndarray, note: str) -> dict[str, Any]:
+    """Dataset variables from an array of PairedComparison objects with shape of ``dims``."""
+    out = {}
+    for name, (long_name, units) in _STAT_FIELDS.items():
+        arr = np.vectorize(lambda c, f=name: float(getattr(c, f)), otypes=[float])(comps)
+        out[f"{prefix}_{name}"] = (dims, arr, {"long_name": f"{long_name}, {note}", "units": units})
+    return out
+
+
+def _runs(store: xr.Dataset, dims: tuple[str, ...]) -> dict[str, np.ndarray]:
+    """Per-run arrays of a store, axes in ``dims`` order: convergence epoch, censoring,
+    last simulated epoch, divergence and initial test error."""
+    ds = store.reset_coords(drop=True)
+    conv = ds.convergence_epoch.transpose(*dims).values
+    return {
+        "conv": conv,
+        "cens": np.isnan(conv),
+        "stop": ds.stop_epoch.transpose(*dims).values,
+        "div": ds.diverged.transpose(*dims).values.astype(bool),
+        "init": ds.test_error.isel(epoch=0).transpose(*dims).values,
+    }
+
+
+def _panel_runs(store: xr.Dataset, panel: Panel) -> dict[str, np.ndarray]:
+    """A convergence panel's runs with axes (x, rule, seed); on a flip-count axis the
+    gradient run of a seed (0 flips) is paired with the curl run at every x."""
+    if not panel.field.startswith("rule."):
+        return _runs(store.rename(arm="rule"), (panel.dim, "rule", "seed"))
+    a = _runs(store, (panel.dim, "seed"))
+    i = list(store[panel.dim].values)
+    gd, xs = i.index(0), [i.index(v) for v in panel.values]
+    return {k: np.stack([np.stack([v[gd], v[j]]) for j in xs]) for k, v in a.items()}
+
+
+def _run_vars(
+    p: str, dims: tuple[str, ...], a: dict[str, np.ndarray], threshold: float
+) -> dict[str, Any]:
+    return {
+        f"conv_{p}": (
+            dims,
+            a["conv"],
+            {
+                "long_name": f"convergence epoch (first checkpoint with test error < {threshold:g})",
+                "units": "epochs",
+            },
+        ),
+        f"censored_{p}": (
+            dims,
+            a["cens"],
+            {"long_name": "never crossed the threshold (censored)", "units": "1"},
+        ),
+        f"stop_{p}": (dims, a["stop"], {"long_name": "last simulated epoch", "units": "epochs"}),
+        f"diverged_{p}": (dims, a["div"], {"long_name": "weights became non-finite", "units": "1"}),
+        f"init_test_error_{p}": (
+            dims,
+            a["init"],
+            {"long_name": "initial test error", "units": "1"},
+        ),
+    }
+
+
+def _cap(sweep: SweepSpec) -> tuple[tuple, int, dict]:
+    return (
+        (),
+        int(sweep.base.train.epochs),
+        {"long_name": "run length (censoring cap)", "units": "epochs"},
+    )
+
+
+def compute(setup: Setup, s: Settings, profile: str, out: Path, executor: Any = None) -> xr.Dataset:
+    """Run (or resume) the figure's sweeps into ``out/data`` and assemble its data from
+    the stores."""
+    from curldescent.sweeps import execute_sweep, open_sweep
+
+    sweeps = build_sweeps(setup, s, profile)
+    stores: dict[str, xr.Dataset] = {}
+    computed = 0
+    for p, sweep in sweeps.items():
+        path = store_path(out, sweep)
+        computed += execute_sweep(sweep, path, executor).computed_batches
+        stores[p] = open_sweep(path).load()
+    thr = s.threshold
+    seeds = np.arange(s.seeds)
+    data: dict[str, Any] = {}
+    coords: dict[str, Any] = {
+        "rule": ("rule", list(RULES)),
+        "seed": ("seed", seeds, {"long_name": "seed (shared by the paired runs)", "units": "1"}),
+    }
+    # b: whole curves
+    b = stores["b"].rename(arm="rule")
+    coords["epoch_b"] = ("epoch_b", b.epoch.values, {"long_name": "epoch", "units": "epochs"})
+    data["test_error_b"] = (
+        ("rule", "seed", "epoch_b"),
+        b.test_error.transpose("rule", "seed", "epoch").values,
+        {"long_name": "test error (1/2 MSE)", "units": "1"},
+    )
+    a = _runs(b, ("rule", "seed"))
+    data.update(_run_vars("b", ("rule", "seed"), a, thr))
+    comp = paired_arms(a["conv"], a["cens"], 1, 0, ("curl", "gradient"))
+    data.update(_stats_vars("stat_b", (), np.array(comp, dtype=object), "curl vs gradient"))
+    # convergence panels
+    for p, panel in s.panels.items():
+        vals = np.asarray(panel.values)
+        coords[panel.dim] = (
+            panel.dim,
+            vals,
+            {"long_name": PANEL_LABELS[panel.dim][0], "units": "1"},
+        )
+        a = _panel_runs(stores[p], panel)
+        data.update(_run_vars(p, (panel.dim, "rule", "seed"), a, thr))
+        comps = np.empty(len(vals), dtype=object)
+        for i in range(len(vals)):
+            comps[i] = paired_arms(a["conv"][i], a["cens"][i], 1, 0, ("curl", "gradient"))
+        data.update(_stats_vars(f"stat_{p}", (panel.dim,), comps, "curl (A) vs gradient (B)"))
+        data[f"epochs_{p}"] = _cap(sweeps[p])
+    # g: beyond the paper
+    if s.beyond is not None:
+        variants, arms = list(s.beyond.variants), list(s.beyond.arms)
+        coords["variant"] = ("variant", variants)
+        coords["arm"] = ("arm", arms)
+        a = _runs(stores["g"], ("variant", "arm", "seed"))
+        data.update(_run_vars("g", ("variant", "arm", "seed"), a, thr))
+        others = [x for x in arms if x != "gradient"]
+        coords["versus"] = (
+            "versus",
+            others,
+            {"long_name": "rule compared with gradient descent (A - B = rule - gradient)"},
+        )
+        comps = np.empty((len(variants), len(others)), dtype=object)
+        ig = arms.index("gradient")
+        for i in range(len(variants)):
+            for j, o in enumerate(others):
+                comps[i, j] = paired_arms(
+                    a["conv"][i], a["cens"][i], arms.index(o), ig, (o, "gradient")
+                )
+        data.update(_stats_vars("stat_g", ("variant", "versus"), comps, "rule (A) vs gradient (B)"))
+        data["epochs_g"] = _cap(sweeps["g"])
+    ds = xr.Dataset({k: xr.Variable(*v) for k, v in data.items()}, coords=coords)
+    ds.attrs.update(
+        figure=setup.name,
+        profile=profile,
+        activation=preset_spec(setup.preset).network.activation,
+        threshold=thr,
+        settings=json.dumps(dataclasses.asdict(s)),
+        base_spec=json.dumps(sweeps["b"].point_spec((1, 0)).to_dict()),
+        sweeps=json.dumps({sw.name: str(store_path(out, sw)) for sw in sweeps.values()}),
+        **cost(sweeps, stores),
+        computed_batches=computed,
+        n_runs=count_runs(sweeps),
     )
     return ds
 
 
-@dataclasses.dataclass
-class RunRecord:
-    """One run's stored trajectory (its own checkpoint grid) and bookkeeping."""
-
-    epochs: np.ndarray
-    test_error: np.ndarray
-    train_error: np.ndarray
-    stop_epoch: int
-    diverged: bool
-    init_digest: str
-
-
-def _group_key(spec: RunSpec) -> tuple:
-    from curldescent.engine import shape_key
-
-    return shape_key(spec)
-
-
-def run_key(spec: RunSpec, full: bool, threshold: float) -> str:
-    """Cache key of one simulated run: its spec, and the threshold it was stopped at (whole
-    runs, ``full``, do not depend on the threshold)."""
-    text = json.dumps(
-        {"spec": spec.to_dict(), "full": bool(full), "threshold": None if full else threshold},
-        sort_keys=True,
-    )
-    return hashlib.sha256(text.encode()).hexdigest()[:24]
-
-
-def _index(cache: Path) -> dict[str, tuple[Path, int]]:
-    """``{run_key: (file, row)}`` over the cached batch files."""
-    index: dict[str, tuple[Path, int]] = {}
-    for path in sorted(cache.glob("*.nc")):
-        try:
-            with xr.open_dataset(path) as ds:
-                keys = json.loads(ds.attrs.get("run_keys", "[]"))
-        except (OSError, ValueError):
-            continue
-        for r, k in enumerate(keys):
-            index.setdefault(k, (path, r))
-    return index
-
-
-def run_cached(
-    requests: Sequence[tuple[RunSpec, bool]],
-    cache: Path,
-    *,
-    executor: Any = None,
-    threshold: float = THRESHOLD,
-    max_batch: int = MAX_BATCH,
-    label: str = "runs",
-    progress: bool = True,
-) -> tuple[dict[RunSpec, RunRecord], dict[str, float]]:
-    """Simulate (or load from ``cache``) every requested run; return records by spec.
-
-    Runs are looked up one by one in the cached batch files (``<digest>.nc``, each listing
-    its runs' :func:`run_key`), so a re-run resumes after an interruption and a changed
-    grid recomputes only its new runs. A run stopped at the threshold is valid whatever
-    its batch: its crossing epoch (or censoring at its last epoch) does not depend on the
-    other runs of its chunk, only how far past its crossing it was simulated.
-
-    Args:
-        requests: ``(spec, full)`` pairs; ``full`` runs to the last epoch (whole curves),
-            otherwise the run's chunk stops once all its runs crossed ``threshold``. Specs
-            are deduplicated after :func:`as_simulated` (a spec requested both ways runs
-            in full; a cached whole run serves a threshold request too).
-        cache: folder of the batch files.
-        executor: None (in-process), a :class:`curldescent.sweeps.Executor` or a dask client.
-        threshold, max_batch: convergence threshold; runs per batch (per cached file).
-        label, progress: progress-bar label; show the bar on stderr.
-
-    Returns:
-        ``({requested spec: RunRecord}, cost)`` where ``cost`` sums, over the batch files
-        that served the request, the engine's wall time ``compute_s`` and the simulated
-        ``run_epochs`` and ``run_steps`` (minibatch updates), and counts ``batches`` (files
-        used) and ``computed_batches`` (files written now).
-    """
-    from curldescent.engine import default_chunk_size
-    from curldescent.results import write_dataset
-    from curldescent.sweeps.executors import as_executor
-    from curldescent.sweeps.progress import Progress
-
-    cache = Path(cache)
-    mode: dict[RunSpec, bool] = {}
-    sim_of: dict[RunSpec, RunSpec] = {}
-    for spec, full in requests:
-        sim = as_simulated(spec)
-        sim_of[spec] = sim
-        mode[sim] = mode.get(sim, False) or bool(full)
-    index = _index(cache) if cache.exists() else {}
-    found: dict[RunSpec, tuple[Path, int]] = {}
-    for sim, full in mode.items():
-        hit = index.get(run_key(sim, True, threshold))
-        if hit is None and not full:
-            hit = index.get(run_key(sim, False, threshold))
-        if hit is not None:
-            found[sim] = hit
-
-    groups: dict[tuple, list[RunSpec]] = {}
-    for sim in mode:
-        if sim not in found:
-            groups.setdefault(_group_key(sim), []).append(sim)
-    tasks: list[ThresholdTask] = []
-    for sims in groups.values():
-        # whole curves first, then curl before gradient (fewer flips last): chunks of
-        # similar runs stop together
-        order = sorted(
-            range(len(sims)),
-            key=lambda i: (not mode[sims[i]], -sum(sims[i].rule.flip_counts(sims[i].network)), i),
-        )
-        sims = [sims[i] for i in order]
-        chunk = chunk_length(len(sims), default_chunk_size())
-        per_task = max(chunk, (max_batch // chunk) * chunk)
-        for i in range(0, len(sims), per_task):
-            part = tuple(sims[i : i + per_task])
-            tasks.append(
-                ThresholdTask(len(tasks), part, tuple(mode[x] for x in part), threshold, chunk)
-            )
-    records: dict[RunSpec, RunRecord] = {}
-    cost = {
-        "compute_s": 0.0,
-        "run_epochs": 0.0,
-        "run_steps": 0.0,
-        "batches": 0,
-        "computed_batches": 0,
-    }
-
-    def account(ds: xr.Dataset) -> None:
-        specs = [RunSpec.from_dict(d) for d in json.loads(ds.attrs["specs"])]
-        stops = np.asarray(ds.stop_epoch.values, dtype=float)
+def cost(sweeps: Mapping[str, SweepSpec], stores: Mapping[str, xr.Dataset]) -> dict[str, float]:
+    """What the figure's runs cost, from the stores: ``compute_s`` (the sweeps' wall time,
+    all invocations), ``run_epochs`` and ``run_steps`` (simulated epochs and minibatch
+    updates, up to each run's stop), ``worst_case_run_steps`` (the updates if no run
+    stopped early) and ``batches``."""
+    out = {"compute_s": 0.0, "run_epochs": 0.0, "run_steps": 0.0, "worst_case_run_steps": 0.0}
+    batches = 0
+    for p, sweep in sweeps.items():
+        specs = sweep.point_specs()
         steps = np.array([math.ceil(x.task.n_train / x.batch_size) for x in specs])
-        cost["compute_s"] += float(ds.attrs.get("compute_s", 0.0))
-        cost["run_epochs"] += float(stops.sum())
-        cost["run_steps"] += float((stops * steps).sum())
-        cost["batches"] += 1
+        stops = stores[p].stop_epoch.values.ravel()  # C order, like point_specs
+        out["compute_s"] += float(stores[p].attrs.get("wall_time_s", 0.0))
+        out["run_epochs"] += float(stops.sum())
+        out["run_steps"] += float((stops * steps).sum())
+        out["worst_case_run_steps"] += float(
+            sum(x.train.epochs * n for x, n in zip(specs, steps, strict=True))
+        )
+        batches += int(stores[p].attrs["sweep_n_batches"])
+    return {**out, "batches": batches}
 
-    def record(ds: xr.Dataset, r: int) -> RunRecord:
-        return RunRecord(
-            np.asarray(ds.epoch.values),
-            np.asarray(ds.test_error.values[r]),
-            np.asarray(ds.train_error.values[r]),
-            int(ds.stop_epoch.values[r]),
-            bool(ds.diverged.values[r]),
-            str(ds.init_digest.values[r]),
+
+# --------------------------------------------------------------------------- plot
+
+
+def _fmt_p(p: float) -> str:
+    if not np.isfinite(p):
+        return "p=n/a"
+    return "p<1e-4" if p < 1e-4 else f"p={p:.2g}"
+
+
+def _sem_band(ax, x, y, color, label):
+    m = np.nanmean(y, axis=0)
+    e = np.nan_to_num(sem(y, axis=0))  # one finite value: no band
+    ax.plot(x, m, color=color, label=label)
+    ax.fill_between(x, np.maximum(m - e, 1e-300), m + e, color=color, alpha=0.25, lw=0)
+
+
+def plot_schematic(ax, data: xr.Dataset, title: str) -> None:
+    """The network: M inputs, N hidden units, one output; the rule-flipped readout weight
+    in the curl colour."""
+    net = json.loads(data.attrs["base_spec"])["network"]
+    layers = {0.0: np.linspace(-1, 1, 6), 1.0: np.linspace(-0.6, 0.6, 4), 2.0: np.zeros(1)}
+    for (x0, y0s), (x1, y1s) in itertools.pairwise(layers.items()):
+        for y0 in y0s:
+            for y1 in y1s:
+                ax.plot([x0, x1], [y0, y1], color="0.75", lw=0.5, zorder=1)
+    for i, y in enumerate(layers[1.0]):
+        flipped = i == 0
+        ax.plot(
+            [1.0, 2.0],
+            [y, 0.0],
+            color=COLORS["curl"] if flipped else COLORS["gradient"],
+            lw=2.2 if flipped else 1.0,
+            zorder=2,
+        )
+    for x, ys in layers.items():
+        ax.scatter(np.full(len(ys), x), ys, s=60, color="w", edgecolors="k", lw=0.8, zorder=3)
+    ax.annotate(
+        "flipped\nreadout\nweight",
+        (1.5, 0.3 * layers[1.0][0]),
+        xytext=(1.55, -1.25),
+        ha="center",
+        va="center",
+        color=COLORS["curl"],
+        arrowprops={"arrowstyle": "-", "color": COLORS["curl"], "lw": 0.8},
+    )
+    for x, text in (
+        (0.0, f"input\nM = {net['M']}"),
+        (1.0, f"hidden\nN = {net['N']}"),
+        (2.0, f"output\n{data.attrs['activation']}"),
+    ):
+        ax.text(x, 1.25, text, ha="center", va="bottom")
+    ax.set(xlim=(-0.3, 2.3), ylim=(-1.6, 1.8), title=title)
+    ax.axis("off")
+
+
+def plot_curves(ax, data: xr.Dataset, activation: str, title: str) -> None:
+    ep = data.epoch_b.values
+    x = np.maximum(ep, 1)
+    for r in RULES:
+        y = data.test_error_b.sel(rule=r).values
+        _sem_band(ax, x, y, COLORS[r], LABELS[r])
+    ax.axhline(
+        float(data.attrs["threshold"]),
+        color="0.5",
+        ls=":",
+        lw=1,
+        label=f"threshold {data.attrs['threshold']:g}",
+    )
+    ax.set(xscale="log", yscale="log", xlabel="epoch", ylabel="test error", title=title)
+    ins = ax.inset_axes([0.7, 0.68, 0.27, 0.27])
+    u = np.linspace(-3, 3, 101)
+    ins.axhline(0, color="0.6", lw=0.5)
+    ins.axvline(0, color="0.6", lw=0.5)
+    ins.plot(u, np.tanh(u) if activation == "tanh" else np.maximum(u, 0), color="k", lw=1)
+    ins.set(xticks=[], yticks=[])
+    ins.set_title(activation, pad=2)
+
+
+def _log_errorbar(ax, x, mean, sem, **kw) -> None:
+    """Mean ± SEM on a log axis: runs converged at epoch 0 (already below the threshold
+    at the start) are shown at 1, and error bars are clipped at 1."""
+    mean = np.asarray(mean, float)
+    shown = np.maximum(mean, 1.0)
+    lower = shown - np.maximum(mean - np.asarray(sem, float), 1.0)
+    ax.errorbar(x, shown, yerr=[np.maximum(lower, 0.0), sem], **kw)
+
+
+def _dodge(ax, points: float):
+    """Data coordinates shifted ``points`` to the right (side-by-side rules at one x)."""
+    from matplotlib.transforms import ScaledTranslation
+
+    return ax.transData + ScaledTranslation(points / 72, 0, ax.figure.dpi_scale_trans)
+
+
+def _draw_runs(ax, x: float, c: np.ndarray, cen: np.ndarray, cap: float, color: str, dx: float):
+    """The runs at one x, drawn ``dx`` points to the right of it: faint dots at the
+    converged runs' epochs (epoch 0 drawn at 1) and, if any run is censored, an open
+    triangle above the cap with their count above it."""
+    shift = _dodge(ax, dx)
+    if (~cen).any():  # (an empty scatter off the data transform breaks the layout)
+        ax.scatter(
+            np.full((~cen).sum(), x),
+            np.maximum(c[~cen], 1.0),
+            color=color,
+            s=6,
+            alpha=0.35,
+            lw=0,
+            transform=shift,
+        )
+    if cen.any():
+        ax.scatter(
+            [x], [cap * 1.4], marker="^", facecolors="none", edgecolors=color, s=22, transform=shift
+        )
+        ax.annotate(
+            str(int(cen.sum())),
+            (x, cap * 1.4),
+            xycoords=shift,
+            textcoords="offset points",
+            xytext=(0, 4),
+            ha="center",
+            va="bottom",
+            color=color,
         )
 
-    by_file: dict[Path, list[tuple[RunSpec, int]]] = {}
-    for sim, (path, r) in found.items():
-        by_file.setdefault(path, []).append((sim, r))
-    for path, rows in by_file.items():
-        with xr.open_dataset(path) as ds:
-            ds = ds.load()
-        account(ds)
-        for sim, r in rows:
-            records[sim] = record(ds, r)
-    if tasks:
-        total = len(mode)
-        bar = Progress(total, len(found), label=label, enabled=progress)
-        ex, owned = as_executor(executor)
-        try:
-            for task, result in ex.map_unordered(run_threshold_task, tasks):
-                if isinstance(result, BaseException):
-                    raise result
-                ds = _to_dataset(task, result)
-                write_dataset(ds, cache / f"{task.digest}.nc")
-                account(ds)
-                cost["computed_batches"] += 1
-                for r, sim in enumerate(task.specs):
-                    records[sim] = record(ds, r)
-                bar.update(len(task.specs))
-        finally:
-            bar.close()
-            if owned:
-                ex.close()
-    return {spec: records[sim] for spec, sim in sim_of.items()}, cost
+
+def _top_cap(ax, cap: float, bottom: float) -> None:
+    """Log y limits from ``bottom`` to room above the cap for the censored triangles and
+    their counts."""
+    ax.set_yscale("log")
+    ax.set_ylim(bottom, cap * 5)
+
+
+def plot_convergence(ax, data: xr.Dataset, p: str, title: str) -> None:
+    """Convergence epoch against the panel's x: mean ± SEM of converged runs, faint dots per
+    run, open triangles above the cap for censored runs; p-values under each x tick."""
+    conv = data[f"conv_{p}"]
+    dim = conv.dims[0]
+    xs = data[dim].values.astype(float)
+    label, logx = PANEL_LABELS[dim]
+    cap = float(data[f"epochs_{p}"])
+    n_x = len(xs)
+    for r, dx in zip(RULES, (-7.5, 7.5), strict=True):
+        c = conv.sel(rule=r).values
+        cen = data[f"censored_{p}"].sel(rule=r).values
+        n_conv = np.sum(~cen, axis=1)
+        mean = np.array([np.nanmean(c[i]) if n_conv[i] else np.nan for i in range(n_x)])
+        _log_errorbar(
+            ax,
+            xs,
+            mean,
+            np.nan_to_num(sem(c, axis=1)),  # censored runs are NaN: SEM of the converged
+            color=COLORS[r],
+            marker="o",
+            ms=4,
+            capsize=2,
+            label=LABELS[r],
+            transform=_dodge(ax, dx),
+        )
+        for i in range(n_x):
+            _draw_runs(ax, xs[i], c[i], cen[i], cap, COLORS[r], dx)
+    ax.axhline(cap, color="0.6", ls="--", lw=0.8)
+    pt = data[f"stat_{p}_p_ttest"].values
+    ps = data[f"stat_{p}_p_sign"].values
+    lo = np.nanmin(np.maximum(conv.values, 1.0)) if np.isfinite(conv.values).any() else cap / 10
+    _top_cap(ax, cap, max(lo / 3, 0.5))
+    if np.nanmin(conv.values, initial=np.inf) == 0:
+        ax.text(
+            0.5,
+            0.03,
+            "epoch 0 drawn at 1",
+            transform=ax.transAxes,
+            ha="center",
+            color="0.4",
+        )
+    if logx:
+        ax.set_xscale("log")
+    if n_x > 1:
+        pad = 0.25 * (np.log10(xs[-1] / xs[0]) if logx else xs[-1] - xs[0])
+    else:
+        pad = 0.3 if logx else 0.5
+    ax.set_xlim((xs[0] / 10**pad, xs[-1] * 10**pad) if logx else (xs[0] - pad, xs[-1] + pad))
+    ax.set_xticks(xs)
+    ax.set_xticklabels(
+        [f"{v:g}\nt: {_fmt_p(pt[i])}\nsign: {_fmt_p(ps[i])}" for i, v in enumerate(xs)]
+    )
+    ax.minorticks_off() if logx else None
+    ax.set(
+        xlabel=label, ylabel="epochs to test error < " + f"{data.attrs['threshold']:g}", title=title
+    )
+
+
+def plot_beyond(ax, data: xr.Dataset, title: str) -> None:
+    variants = list(data.variant.values)
+    arms = list(data.arm.values)
+    cap = float(data.epochs_g)
+    width = 0.6 / len(arms)
+    for j, a in enumerate(arms):
+        for i, v in enumerate(variants):
+            c = data.conv_g.sel(variant=v, arm=a).values
+            cen = data.censored_g.sel(variant=v, arm=a).values
+            x = i + (j - (len(arms) - 1) / 2) * width
+            ok = ~cen
+            if ok.any():
+                m = np.mean(c[ok])
+                e = float(np.nan_to_num(sem(c[ok])))
+                _log_errorbar(
+                    ax,
+                    [x],
+                    [m],
+                    [e],
+                    color=COLORS[a],
+                    marker="o",
+                    ms=4,
+                    capsize=2,
+                    label=LABELS[a] if i == 0 else None,
+                )
+            _draw_runs(ax, x, c, cen, cap, COLORS[a], 0.0)
+    ax.axhline(cap, color="0.6", ls="--", lw=0.8)
+    ticks = []
+    for v in variants:
+        lines = [VARIANT_LABELS[v]]
+        for o in data.versus.values:
+            pt = float(data.stat_g_p_ttest.sel(variant=v, versus=o))
+            ps = float(data.stat_g_p_sign.sel(variant=v, versus=o))
+            short = "curl" if o == "curl" else "FA"
+            lines.append(f"{short}: t {_fmt_p(pt)}, sign {_fmt_p(ps)}")
+        ticks.append("\n".join(lines))
+    ax.set_xticks(range(len(variants)), ticks)
+    ax.set_xlim(-0.6, len(variants) - 0.4)
+    lo = np.nanmin(data.conv_g.values) if np.isfinite(data.conv_g.values).any() else cap / 10
+    _top_cap(ax, cap, max(lo / 4, 0.5))
+    ax.set(ylabel=f"epochs to test error < {data.attrs['threshold']:g}", title=title)
+
+
+def _legend(ax, data: xr.Dataset, arms: list[str], curves: str) -> None:
+    """The figure's key, drawn in the free grid cell ``ax``."""
+    from matplotlib.lines import Line2D
+
+    handles = [Line2D([], [], color=COLORS[a], marker="o", ms=4, label=LABELS[a]) for a in arms]
+    handles += [
+        Line2D([], [], color="0.3", marker="o", ms=4, label="mean ± SEM of converged runs"),
+        Line2D([], [], ls="none", marker="o", ms=3, color="0.3", alpha=0.4, label="single runs"),
+        Line2D(
+            [],
+            [],
+            ls="none",
+            marker="^",
+            mfc="none",
+            mec="0.3",
+            ms=5,
+            label="censored runs (count):\nnever below the threshold",
+        ),
+        Line2D([], [], color="0.6", ls="--", lw=0.8, label="run length (censoring cap)"),
+        Line2D(
+            [],
+            [],
+            color="0.5",
+            ls=":",
+            lw=1,
+            label=f"threshold {data.attrs['threshold']:g} (panel {curves})",
+        ),
+        Line2D([], [], ls="none", label="p vs GD: paired t-test (t),\nsign test (sign)"),
+    ]
+    ax.legend(handles=handles, loc="center left", handlelength=1.8, borderaxespad=0)
+    ax.axis("off")
+
+
+def plot_setup(data: xr.Dataset, setup: Setup):
+    """The panels in reading order on a grid of 2 or 3 columns; the last panel takes the
+    rest of its row but one cell, which holds the key."""
+    import matplotlib.pyplot as plt
+
+    names = [p for p in setup.titles if p in ("a", "b") or f"conv_{p}" in data]
+    ncol = 3 if len(names) > 4 else 2
+    nrow = math.ceil((len(names) + 1) / ncol)
+    fig = plt.figure(figsize=(PRINT_WIDTH, 2.65 * nrow))
+    grid = fig.add_gridspec(nrow, ncol)
+    for k, name in enumerate(names):
+        row, col = divmod(k, ncol)
+        last = k == len(names) - 1
+        end = (ncol - 1 if row == nrow - 1 else ncol) if last else col + 1
+        ax = fig.add_subplot(grid[row, col:end])
+        if name == "a":
+            plot_schematic(ax, data, setup.titles["a"])
+        elif name == "b":
+            plot_curves(ax, data, data.attrs["activation"], setup.titles["b"])
+        elif name == "g":
+            plot_beyond(ax, data, setup.titles["g"])
+        else:
+            plot_convergence(ax, data, name, setup.titles[name])
+    arms = list(data.arm.values) if "g" in names else list(RULES)
+    _legend(fig.add_subplot(grid[nrow - 1, ncol - 1]), data, arms, setup.titles["b"][0])
+    fig.suptitle(
+        f"{data.attrs['figure']} ({data.attrs['activation']}, profile {data.attrs['profile']}): "
+        "curl descent (1 flipped readout neuron) vs gradient descent"
+    )
+    return fig
+
+
+# --------------------------------------------------------------------------- claims
+
+
+def panel_table(data: xr.Dataset, p: str) -> list[dict[str, Any]]:
+    """Per x value: mean (converged) epochs per rule, censored counts, p-values, pair counts."""
+    conv = data[f"conv_{p}"]
+    dim = conv.dims[0]
+    rows = []
+    for x in data[dim].values:
+        row: dict[str, Any] = {dim: x.item()}
+        for r in RULES:
+            c = conv.sel({dim: x, "rule": r}).values
+            cen = data[f"censored_{p}"].sel({dim: x, "rule": r}).values
+            row[f"mean_{r}"] = float(np.mean(c[~cen])) if (~cen).any() else None
+            row[f"censored_{r}"] = int(cen.sum())
+        for f in (
+            "p_ttest",
+            "p_sign",
+            "p_wilcoxon",
+            "mean_diff",
+            "n_used",
+            "n_a_faster",
+            "n_b_faster",
+        ):
+            row[f] = float(data[f"stat_{p}_{f}"].sel({dim: x}))
+        rows.append(row)
+    return rows
+
+
+def testable(row: dict[str, Any], alpha: float = ALPHA) -> bool:
+    """Can the data of one x value reach significance ``alpha`` at all? The paired t-test
+    needs >= 3 complete pairs; the sign test's smallest two-sided p with n untied pairs is
+    2^(1-n)."""
+    untied = row["n_a_faster"] + row["n_b_faster"]
+    return bool(row["n_used"] >= 3 or 2.0 ** (1 - untied) < alpha)
+
+
+def curl_faster(row: dict[str, Any], alpha: float = ALPHA) -> bool:
+    """Curl significantly faster at one x: by the paired t-test on complete pairs (mean
+    difference curl - GD < 0, p < alpha, >= 3 pairs) or by the censoring-aware sign test
+    (more pairs where curl crossed first, p < alpha)."""
+    t_ok = row["n_used"] >= 3 and row["mean_diff"] < 0 and row["p_ttest"] < alpha
+    s_ok = row["n_a_faster"] > row["n_b_faster"] and row["p_sign"] < alpha
+    return bool(t_ok or s_ok)
+
+
+def curl_ahead(row: dict[str, Any]) -> bool:
+    """Curl ahead in direction (not necessarily significant): wins more pairs, or a negative
+    mean paired difference when no pair is decided by censoring."""
+    if row["n_a_faster"] != row["n_b_faster"]:
+        return row["n_a_faster"] > row["n_b_faster"]
+    return bool(np.isfinite(row["mean_diff"]) and row["mean_diff"] < 0)
+
+
+def all_faster_verdict(rows: list[dict[str, Any]], alpha: float = ALPHA) -> tuple[str, str]:
+    """Verdict for "curl significantly faster at every x in rows": reproduced if so; not
+    reproduced if a testable x is not significantly faster; not tested if every testable x
+    agrees but some x cannot reach ``alpha`` with this many seeds/censored runs."""
+    if not rows:
+        return "not tested", "no grid point in range"
+    bad = [r for r in rows if testable(r, alpha) and not curl_faster(r, alpha)]
+    weak = [r for r in rows if not testable(r, alpha)]
+    dim = next(iter(rows[0]))
+    if bad:
+        return "not reproduced", f"not significantly faster at {dim} = {[r[dim] for r in bad]}"
+    if weak:
+        return "not tested", (
+            f"underpowered at {dim} = {[r[dim] for r in weak]}: too few complete pairs for the t-test and too few "
+            f"decided pairs for the sign test to reach p < {alpha} (curl ahead in direction at "
+            f"{sum(curl_ahead(r) for r in weak)}/{len(weak)} of them)"
+        )
+    return "reproduced", f"significantly faster at every {dim}"
+
+
+def short_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{k: (round(v, 5) if isinstance(v, float) else v) for k, v in r.items()} for r in rows]
+
+
+def criterion(seeds: int, alpha: float = ALPHA) -> str:
+    return (
+        f"per x: curl significantly faster if the paired t-test on complete pairs (>= 3) gives mean(curl - GD) < 0 "
+        f"with p < {alpha}, or the censoring-aware sign test gives p < {alpha} with more curl-first pairs; {seeds} seeds"
+    )
+
+
+def curve_claim(data: xr.Dataset, tag: str, alpha: float = 0.05) -> Claim:
+    """Panel b: the flipped readout neuron reshapes the trajectory: lower test error at the
+    end of the run, paired over seeds (t-test on log10 errors), and who crosses the
+    threshold first."""
+    from scipy import stats
+
+    te = data.test_error_b
+    lg = np.log10(te.sel(rule="gradient").values[:, -1])
+    lc = np.log10(te.sel(rule="curl").values[:, -1])
+    p = float(stats.ttest_rel(lc, lg).pvalue) if len(lc) > 1 and np.any(lc != lg) else float("nan")
+    row = {
+        "n_used": float(data.stat_b_n_used),
+        "mean_diff": float(data.stat_b_mean_diff),
+        "p_ttest": float(data.stat_b_p_ttest),
+        "n_a_faster": float(data.stat_b_n_a_faster),
+        "n_b_faster": float(data.stat_b_n_b_faster),
+        "p_sign": float(data.stat_b_p_sign),
+    }
+    ok = bool(np.mean(lc) < np.mean(lg) and p < alpha)
+    contrary = row["n_b_faster"] > row["n_a_faster"]
+    return Claim(
+        f"({tag}) A single flipped readout weight reshapes the learning trajectory: curl ends at a lower test error "
+        f"than GD (paired over seeds)",
+        {
+            "mean_log10_final_test_error_gd": float(np.mean(lg)),
+            "mean_log10_final_test_error_curl": float(np.mean(lc)),
+            "p_ttest_log10_final_error": p,
+            "seeds_curl_lower": int(np.sum(lc < lg)),
+            "threshold_crossing": short_rows([row])[0],
+        },
+        verdict(ok and not contrary),
+        detail=(
+            f"reproduced if curl's log10 test error at the last epoch ({int(data.epoch_b.values[-1])}) is lower than GD's "
+            f"(paired t-test over seeds, p < {alpha}) and GD does not cross {data.attrs['threshold']:g} first in more pairs"
+        ),
+    )

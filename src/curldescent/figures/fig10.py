@@ -1,7 +1,7 @@
 r"""Figure 10: curl descent converges faster in ReLU networks too (Appendix D).
 
-Fig. 5's experiment (:mod:`curldescent.figures.fig5`, whose code this module reuses) with
-ReLU units (``preset_spec("fig10")``: :math:`\hat y = \mathrm{relu}(W_2\,\mathrm{relu}(W_1 x))`,
+Fig. 5's experiment (:mod:`curldescent.figures.fig5`; shared code in
+:mod:`curldescent.figures._convergence`) with ReLU units (``preset_spec("fig10")``: :math:`\hat y = \mathrm{relu}(W_2\,\mathrm{relu}(W_1 x))`,
 raw readout error), 40 seeds because the effect is smaller:
 
 - **a** test error against epochs, mean ± SEM (N_train = 1400, init scale 2);
@@ -10,8 +10,9 @@ raw readout error), 40 seeds because the effect is smaller:
 - **c** convergence speed against the student init scale (N_train = 10⁴; p < .05 at
   scales 3, 4, 6, 7 and 8 in the paper).
 
-When ``fig5.nc`` lies in the same output folder, the tanh speed-up is copied into the data
-so that claim (5) can compare the two effect sizes.
+Each panel's runs are one sweep (:func:`sweeps`: ``fig10a-PROFILE`` ... ``fig10c-PROFILE``),
+stored under ``out/data``. When ``fig5.nc`` lies in the same output folder, the tanh
+speed-up is copied into the data so that claim (5) can compare the two effect sizes.
 """
 
 from __future__ import annotations
@@ -22,9 +23,22 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
-from curldescent.figures import fig5
+from curldescent.figures import _convergence as cv
+from curldescent.figures._convergence import (
+    Panel,
+    Settings,
+    Setup,
+    all_faster_verdict,
+    criterion,
+    curl_faster,
+    curve_claim,
+    panel_table,
+    short_rows,
+    testable,
+)
 from curldescent.figures.base import Claim
-from curldescent.figures.fig5 import Setup
+from curldescent.specs import SpecError
+from curldescent.sweeps import SweepSpec
 
 CAPTION = (
     "ReLU networks: curl descent (one rule-flipped readout neuron) converges faster than gradient descent, by "
@@ -34,21 +48,48 @@ CAPTION = (
     "p-values per point. Reduced profiles use fewer seeds, epochs, grid points and smaller N_train (see PROFILES)."
 )
 PAPER_COMPUTE = "24 hours on 500 CPUs (12,000 CPU-hours; local cluster)"
-#: Fig. 5's panels b-d (the paper's 10a-c).
-PANELS = ("c", "d")
 
 
-def _settings(profile: str, seeds: int, **extra: Any) -> dict[str, Any]:
-    """Fig. 5's settings of ``profile`` with ``seeds`` seeds, ``extra`` and only ``PANELS``."""
-    s = fig5.SETTINGS[profile]
-    rest = {k: v for k, v in s.items() if k not in ("panels", "beyond")}
-    return {**rest, "seeds": seeds, **extra, "panels": {p: s["panels"][p] for p in PANELS}}
-
-
-SETTINGS: dict[str, dict[str, Any]] = {
-    "smoke": _settings("smoke", 3),
-    "quick": _settings("quick", 8),
-    "paper": _settings("paper", 40, b={"task.n_train": 1400}),
+SETTINGS: dict[str, Settings] = {
+    "smoke": Settings(
+        seeds=3,
+        epochs=40,
+        n_checkpoints=15,
+        threshold=2e-2,
+        base={"task.n_train": 40, "task.n_test": 40, "network.M": 20, "network.N": 4},
+        panels={
+            "c": Panel("n_train", "task.n_train", (40,)),
+            "d": Panel("init_scale", "task.init_scale", (1.0, 2.0)),
+        },
+    ),
+    "quick": Settings(
+        seeds=8,
+        epochs=6000,
+        n_checkpoints=60,
+        threshold=cv.THRESHOLD,
+        base={"task.n_train": 1000},
+        panels={
+            "c": Panel("n_train", "task.n_train", (500, 1000)),
+            "d": Panel("init_scale", "task.init_scale", (0.5, 2.0)),
+        },
+    ),
+    "paper": Settings(
+        seeds=40,
+        epochs=100_000,
+        n_checkpoints=100,
+        threshold=cv.THRESHOLD,
+        base={"task.n_train": 2000},
+        panels={
+            "c": Panel("n_train", "task.n_train", (100, 250, 500, 750, 1000, 1500, 2000)),
+            "d": Panel(
+                "init_scale",
+                "task.init_scale",
+                (0.01, 0.1, 0.5, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0),
+                {"task.n_train": 10_000},
+            ),
+        },
+        curves={"task.n_train": 1400},
+    ),
 }
 PROFILES = {
     "smoke": "tiny network (M = 20, N = 4), N_train 40, 40 epochs, threshold 2e-2, 3 seeds (tests only)",
@@ -61,30 +102,46 @@ PROFILES = {
         "c: init scale 0.01-10 with N_train 1e4; threshold 1e-3"
     ),
 }
+#: the internal panels b-d are the paper's 10a-c.
 SETUP = Setup(
     "fig10",
     "fig10",
-    SETTINGS,
-    PANELS,
-    False,
     {
         "b": "a  test error (mean ± SEM)",
         "c": "b  vs training-set size",
         "d": "c  vs student init scale",
     },
+    {"b": "a", "c": "b", "d": "c"},
 )
 ALPHA = 0.05
 
 
+def settings(profile: str) -> Settings:
+    """The settings of ``profile``.
+
+    Raises:
+        SpecError: an unknown profile (the message names the allowed ones).
+    """
+    if profile not in SETTINGS:
+        raise SpecError(f"unknown profile {profile!r}; allowed: {', '.join(SETTINGS)}")
+    return SETTINGS[profile]
+
+
+def sweeps(profile: str) -> dict[str, SweepSpec]:
+    """The figure's runs as sweeps by name (``fig10a-quick`` ... ``fig10c-quick``), one per
+    panel; nothing runs."""
+    return cv.named_sweeps(SETUP, settings(profile), profile)
+
+
 def planned_runs(profile: str) -> int:
     """Runs the profile simulates (for progress displays before computing)."""
-    return fig5.distinct_runs(fig5.plan(SETUP, profile))
+    return cv.count_runs(sweeps(profile))
 
 
 def compute(profile: str, out: Path, executor: Any = None) -> xr.Dataset:
-    """Fig. 10 data (cached per batch under ``out/fig10_runs``), plus the tanh speed-up
-    from ``out/fig5.nc`` when present."""
-    ds = fig5.compute_setup(SETUP, profile, out, executor)
+    """Fig. 10 data: runs (or resumes) :func:`sweeps` into ``out/data``, plus the tanh
+    speed-up from ``out/fig5.nc`` when present."""
+    ds = cv.compute(SETUP, settings(profile), profile, out, executor)
     tanh = Path(out) / "fig5.nc"
     if tanh.exists():
         with xr.open_dataset(tanh) as t5:
@@ -109,19 +166,19 @@ def speedup(data: xr.Dataset, p: str) -> xr.DataArray:
 
 def plot(data: xr.Dataset):
     """Panels a-c from the stored data."""
-    return fig5.plot_setup(data, SETUP)
+    return cv.plot_setup(data, SETUP)
 
 
 def claims(data: xr.Dataset) -> list[Claim]:
     """Claim (5): in ReLU networks the effect is smaller but significant (p < .05) for N_train >= 1000."""
     seeds = data.sizes["seed"]
-    out = [fig5.curve_claim(data, "10a")]
-    rows = fig5.panel_table(data, "c")
+    out = [curve_claim(data, "10a")]
+    rows = panel_table(data, "c")
     sel = [r for r in rows if r["n_train"] >= 1000]
-    v, why = fig5.all_faster_verdict(sel, ALPHA)
+    v, why = all_faster_verdict(sel, ALPHA)
     relu = speedup(data, "c")
     value: dict[str, Any] = {
-        "per_n_train": fig5._short_rows(rows),
+        "per_n_train": short_rows(rows),
         "relu_log10_speedup": dict(
             zip(relu.n_train.values.tolist(), relu.values.tolist(), strict=True)
         ),
@@ -142,20 +199,18 @@ def claims(data: xr.Dataset) -> list[Claim]:
             "(5) In ReLU networks the effect is smaller than in tanh networks but significant for N_train >= 1000 (p < .05)",
             value,
             v,
-            detail=f"{fig5._criterion(seeds, ALPHA)}; {why}; {smaller}",
+            detail=f"{criterion(seeds, ALPHA)}; {why}; {smaller}",
         )
     )
-    rows = fig5.panel_table(data, "d")
-    sig = [r["init_scale"] for r in rows if fig5.curl_faster(r, ALPHA)]
+    rows = panel_table(data, "d")
+    sig = [r["init_scale"] for r in rows if curl_faster(r, ALPHA)]
     out.append(
         Claim(
             "(10c) ReLU: curl faster at several student init scales (paper: p < .05 at scales 3, 4, 6, 7, 8)",
-            fig5._short_rows(rows),
+            short_rows(rows),
             "reproduced"
             if sig
-            else (
-                "not tested" if not any(fig5.testable(r, ALPHA) for r in rows) else "not reproduced"
-            ),
+            else ("not tested" if not any(testable(r, ALPHA) for r in rows) else "not reproduced"),
             detail=f"significantly faster (p < {ALPHA}) at init scales {sig} of {[r['init_scale'] for r in rows]}",
         )
     )

@@ -1,0 +1,66 @@
+"""Fig. 10 (convergence speed, ReLU): the smoke profile end to end from its sweeps, the
+paired design in the stored data, and the speed-up that claim (5) compares."""
+
+import json
+
+import numpy as np
+import pytest
+import xarray as xr
+
+from curldescent.figures import fig10
+from curldescent.figures._convergence import RULES
+from curldescent.figures.base import VERDICTS, run_figure
+from curldescent.specs import SpecError
+
+
+@pytest.mark.slow
+def test_fig10_relu_smoke(tmp_path):
+    res = run_figure("fig10", profile="smoke", out=tmp_path)
+    assert res.extra["print_problems"] == []
+    for ext in ("png", "pdf", "nc", "claims.json"):
+        assert (tmp_path / f"fig10.{ext}").stat().st_size > 0
+    claims = json.loads((tmp_path / "fig10.claims.json").read_text())
+    assert claims and all(c["verdict"] in VERDICTS for c in claims)
+    with xr.open_dataset(tmp_path / "fig10.nc") as ds:
+        data = ds.load()
+    assert data.attrs["activation"] == "relu"
+    assert any(c["claim"].startswith("(5)") for c in claims)
+    for p in ("c", "d"):  # paired design: same teacher, data and init per seed
+        init = data[f"init_test_error_{p}"]
+        np.testing.assert_array_equal(
+            init.sel(rule="gradient").values, init.sel(rule="curl").values
+        )
+        np.testing.assert_array_equal(
+            np.isnan(data[f"conv_{p}"].values), data[f"censored_{p}"].values
+        )
+    assert "conv_g" not in data  # the beyond-the-paper comparison lives in Fig. 5
+    assert sorted(json.loads(data.attrs["sweeps"])) == sorted(fig10.sweeps("smoke"))
+    assert data.attrs["n_runs"] == fig10.planned_runs("smoke") == 6 + 6 + 12
+
+
+def test_fig10_sweeps_use_the_paper_letters():
+    sw = fig10.sweeps("quick")
+    assert list(sw) == ["fig10a-quick", "fig10b-quick", "fig10c-quick"]
+    assert {s.network.activation for x in sw.values() for s in x.point_specs()} == {"relu"}
+    assert sw["fig10a-quick"].base.train.stop_below is None
+    assert sw["fig10b-quick"].dims == ("n_train", "arm", "seed")
+    assert fig10.sweeps("paper")["fig10a-paper"].base.task.n_train == 1400
+    with pytest.raises(SpecError, match="allowed"):
+        fig10.settings("fast")
+
+
+def test_relu_speedup_counts_censored_runs_at_the_cap():
+    conv = np.array(
+        [[[1000.0, np.nan]], [[500.0, 250.0]]]
+    )  # (rule, n_train, seed) -> reorder below
+    data = xr.Dataset(
+        {
+            "conv_c": (("n_train", "rule", "seed"), conv.transpose(1, 0, 2)),
+            "censored_c": (("n_train", "rule", "seed"), np.isnan(conv.transpose(1, 0, 2))),
+            "epochs_c": ((), 2000),
+        },
+        coords={"n_train": [1000], "rule": list(RULES), "seed": [0, 1]},
+    )
+    s = fig10.speedup(data, "c")
+    expected = np.mean([np.log10(1000 / 500), np.log10(2000 / 250)])
+    assert float(s.sel(n_train=1000)) == pytest.approx(expected)
