@@ -35,7 +35,9 @@ def test_fig10_relu_smoke(tmp_path):
         )
     assert "conv_g" not in data  # the beyond-the-paper comparison lives in Fig. 5
     assert sorted(json.loads(data.attrs["sweeps"])) == sorted(fig10.sweeps("smoke"))
-    assert data.attrs["n_runs"] == fig10.planned_runs("smoke") == 6 + 6 + 12
+    # a: 6 whole runs, which are all of b's (N_train 40) and c's init scale 2; c: scale 1
+    assert data.attrs["n_runs"] == fig10.planned_runs("smoke") == 6 + 6
+    assert data.whole_run_c.values.all() and data.whole_run_d.sel(init_scale=2.0).values.all()
 
 
 def test_fig10_sweeps_use_the_paper_letters():
@@ -44,6 +46,9 @@ def test_fig10_sweeps_use_the_paper_letters():
     assert {s.network.activation for x in sw.values() for s in x.point_specs()} == {"relu"}
     assert sw["fig10a-quick"].base.train.stop_below is None
     assert sw["fig10b-quick"].dims == ("n_train", "arm", "seed")
+    assert sw["fig10b-quick"].axes[0].values == (500,)  # N_train 1000: fig10a's runs
+    assert sw["fig10c-quick"].axes[0].values == (0.5,)  # init scale 2: fig10a's runs
+    assert fig10.planned_runs("quick") == 16 + 16 + 16
     assert fig10.sweeps("paper")["fig10a-paper"].base.task.n_train == 1400
     with pytest.raises(SpecError, match="allowed"):
         fig10.settings("fast")

@@ -11,7 +11,7 @@ import xarray as xr
 from curldescent.analysis import convergence_epoch
 from curldescent.engine import simulate_batch
 from curldescent.figures import _convergence as cv
-from curldescent.figures import fig5
+from curldescent.figures import fig5, fig10
 from curldescent.figures._convergence import chunk_length
 from curldescent.figures.base import VERDICTS, run_figure, store_path
 from curldescent.specs import SpecError
@@ -47,13 +47,23 @@ def test_sweeps_are_named_grids_built_without_running(tmp_path):
     sw = fig5.sweeps("quick")
     assert list(sw) == [f"fig5{p}-quick" for p in "bcdefg"]
     assert all(isinstance(x, SweepSpec) and x.name == n for n, x in sw.items())
-    assert fig5.planned_runs("quick") == sum(x.size for x in sw.values()) == 230
+    assert fig5.planned_runs("quick") == sum(x.size for x in sw.values()) == 150
     assert sw["fig5b-quick"].base.train.stop_below is None  # whole curves
     thr = fig5.settings("quick").threshold
     for name in ("fig5c-quick", "fig5d-quick", "fig5e-quick", "fig5f-quick", "fig5g-quick"):
         assert sw[name].base.train.stop_below == thr == sw[name].convergence_threshold
     assert sw["fig5c-quick"].dims == ("n_train", "arm", "seed")
     assert sw["fig5f-quick"].dims == ("n_flip", "seed")  # 0 flips = gradient descent
+    assert sw["fig5g-quick"].dims == ("case", "seed")  # variant/arm
+    # panel b's runs are left out of the other panels' sweeps, which say so
+    assert sw["fig5c-quick"].axes[0].values == (500,)
+    assert sw["fig5d-quick"].axes[0].values == (0.5,)
+    assert sw["fig5e-quick"].axes[0].values == (0.5, 3.0)
+    assert sw["fig5f-quick"].axes[0].values == (5,)
+    assert "authors/gradient" not in sw["fig5g-quick"].axes[0].values
+    assert len(sw["fig5g-quick"].axes[0].values) == 4
+    assert "without n_train = 1000" in sw["fig5c-quick"].description
+    assert "sweep fig5b-quick" in sw["fig5c-quick"].description
     assert store_path(tmp_path, sw["fig5c-quick"]).parent == tmp_path / "data"
     with pytest.raises(SpecError, match="allowed: smoke, quick, paper"):
         fig5.sweeps("huge")
@@ -62,7 +72,8 @@ def test_sweeps_are_named_grids_built_without_running(tmp_path):
 def test_pairs_differ_only_in_the_rule():
     """The runs of one seed share teacher, data, initial weights and minibatch order: their
     specs differ only in the rule, and a run's keys do not depend on the rule."""
-    for sweep in fig5.sweeps("smoke").values():
+    full = cv.full_sweeps(fig5.SETUP, fig5.settings("smoke"), "smoke")  # the panels' grids
+    for sweep in full.values():
         specs = sweep.point_specs()
         by_seed: dict = {}
         for s in specs:
@@ -78,8 +89,49 @@ def test_pairs_differ_only_in_the_rule():
             first = next(i for i, t in enumerate(specs) if t.seed == s.seed)
             for k in ("task", "student", "shuffle"):
                 np.testing.assert_array_equal(keys[k][r], keys[k][first])
-    g = fig5.sweeps("smoke")["fig5g-smoke"].point_specs()
+    g = full["g"].point_specs()
     assert len({s.rule for s in g if s.seed == 0}) == 3  # GD, curl and FA runs of a seed
+
+
+@pytest.mark.parametrize("module", [fig5, fig10])
+@pytest.mark.parametrize("profile", ["smoke", "quick", "paper"])
+def test_every_run_is_simulated_once(module, profile):
+    """No two runs of a figure's sweeps share a spec (up to ``train.stop_below``), and the
+    sweeps hold every run of the panels' whole grids (counted without running)."""
+    keys = [cv.run_key(s) for sw in module.sweeps(profile).values() for s in sw.point_specs()]
+    assert len(keys) == len(set(keys)) == module.planned_runs(profile)
+    full = cv.full_sweeps(module.SETUP, module.settings(profile), profile)
+    assert set(keys) == {cv.run_key(s) for sw in full.values() for s in sw.point_specs()}
+    # with early stopping the panels' grids would hold 230 (Fig. 5) and 80 (Fig. 10) quick runs
+    counts = {(fig5, "quick"): (150, 230), (fig10, "quick"): (48, 80)}
+    if (module, profile) in counts:
+        assert (len(keys), sum(sw.size for sw in full.values())) == counts[module, profile]
+
+
+def test_panels_take_panel_b_runs_from_its_store(smoke):
+    """The points at panel b's setting are its whole runs, in the panels' own layout: same
+    crossing epochs, the stop at b's last epoch, and divergence only before the crossing."""
+    _, _, data = smoke
+    assert "fig5c-smoke" not in fig5.sweeps("smoke")  # c (N_train 40) is all panel b's
+    assert data.whole_run_c.values.all() and not data.whole_run_e.values.any()
+    b = {v: data[f"{v}_b"].values for v in ("conv", "stop", "init_test_error")}
+    np.testing.assert_array_equal(data.conv_c.values[0], b["conv"])
+    np.testing.assert_array_equal(data.stop_c.values[0], b["stop"])
+    at_b = data.sel(init_scale=2.0)
+    assert at_b.whole_run_d.values.all() and not data.sel(init_scale=1.0).whole_run_d.any()
+    np.testing.assert_array_equal(at_b.conv_d.values, b["conv"])
+    np.testing.assert_array_equal(at_b.init_test_error_d.values, b["init_test_error"])
+    # f: 0 flips (gradient) and 1 flip (curl) are b's arms
+    np.testing.assert_array_equal(data.conv_f.sel(n_flip=1).values, b["conv"])
+    assert data.whole_run_f.sel(rule="gradient").values.all()
+    assert not data.whole_run_f.sel(n_flip=2, rule="curl").any()
+    g = data.sel(variant="authors")
+    np.testing.assert_array_equal(g.conv_g.sel(arm=list(cv.RULES)).values, b["conv"])
+    assert not g.whole_run_g.sel(arm="feedback_alignment").any()
+    for p in ("c", "d", "f", "g"):
+        whole = data[f"whole_run_{p}"].values
+        assert np.all(data[f"stop_{p}"].values[whole] == fig5.settings("smoke").epochs)
+        assert not (data[f"diverged_{p}"].values & ~data[f"censored_{p}"].values).any()
 
 
 def test_paired_design_from_stored_data(smoke):
@@ -251,14 +303,15 @@ def test_teacher_claim_finds_the_critical_scale():
 
 
 def test_gradient_arm_is_curl_without_flips_and_flip_panel_pairs_with_zero():
-    sw = fig5.sweeps("smoke")
-    c = sw["fig5c-smoke"]
+    sw = cv.full_sweeps(fig5.SETUP, fig5.settings("smoke"), "smoke")  # the panels' grids
+    c = sw["c"]
     gd, curl = c.point_spec((0, 0, 0)), c.point_spec((0, 1, 0))
     assert gd.rule.kind == curl.rule.kind == "curl"
     assert gd.rule.flip_counts(gd.network) == (0, 0)
     assert curl.rule.flip_counts(curl.network) == (0, 1)
-    f = sw["fig5f-smoke"]
+    f = sw["f"]
     assert f.axes[0].values == (0, 1, 2)
+    assert fig5.sweeps("smoke")["fig5f-smoke"].axes[0].values == (2,)  # 0, 1: panel b's
     assert [f.point_spec((i, 0)).rule.flip_counts(gd.network) for i in range(3)] == [
         (0, 0),
         (0, 1),

@@ -6,6 +6,7 @@ or schedule would otherwise surface only at the end of it."""
 import numpy as np
 import pytest
 
+from curldescent.figures import _convergence as cv
 from curldescent.figures import fig3, fig4, fig5, fig6, fig8, fig10
 from curldescent.presets import sizes_for_c
 
@@ -79,16 +80,22 @@ def test_fig5_and_fig10_paper_plans(module, seeds, activation):
     assert {s.seed for s in b} == set(range(seeds))
     assert {s.network.activation for s in b} == {activation}
     assert all(s.train.epochs == 100_000 and s.train.batch_size == 10 for s in b)
-    c, d = (sw[f"{name}{x}-paper"] for x in letters[1:])
+    # the panels' whole grids (the sweeps leave out the runs of the whole-curve panel)
+    full = cv.full_sweeps(module.SETUP, module.settings("paper"), "paper")
+    c, d = full["c"], full["d"]
     xs_c, xs_d = c.axes[0].values, d.axes[0].values
     assert xs_c[0] == 100 and xs_c[-1] == 2000
     assert xs_d[0] == 0.01 and xs_d[-1] == 10
     assert d.base.task.n_train == 10_000
     if module is fig5:
-        e, f = sw["fig5e-paper"], sw["fig5f-paper"]
+        e, f = sw["fig5e-paper"], full["f"]
         assert e.axes[0].values[0] == 0.1 and e.axes[0].values[-1] == 4
         assert e.base.train.epochs == 200_000
         assert f.axes[0].values == (0, *range(1, 11))  # 0 flips: gradient descent
+        # panel b's runs (N_train 2000, 0 and 1 flips) are in its sweep only
+        assert sw["fig5c-paper"].axes[0].values == xs_c[:-1]
+        assert sw["fig5f-paper"].axes[0].values == tuple(range(2, 11))
+        assert sw["fig5d-paper"] == d  # N_train 1e4: no run of panel b
     # paired design: the GD and curl runs of a seed share teacher, data and initial weights
     specs = c.point_specs()
     for i in range(0, len(specs), 2 * seeds):

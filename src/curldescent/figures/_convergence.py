@@ -16,7 +16,23 @@ checkpoints after the stop are NaN and the store records where each run stopped
 Each panel is one :class:`~curldescent.sweeps.SweepSpec` (:func:`build_sweeps`), named
 ``figNx-PROFILE`` and stored in ``out/data/NAME-HASH.zarr``
 (:func:`curldescent.figures.base.store_path`): resumable, runnable on any executor and
-launchable alone with ``curldescent sweep``. Gradient descent is simulated as curl descent
+launchable alone with ``curldescent sweep``.
+
+**Every run is simulated once.** A convergence panel's grid often holds the whole-curve
+panel's setting (Fig. 5 quick: N_train = 1000 in c, init scale 2 in d, 0 and 1 flipped
+neurons in f, the authors' convention's gradient and curl arms in g). A whole run of panel b
+gives the same crossing epoch as the stopped run of the same spec (the trajectory up to the
+stop is the same), so a panel's sweep leaves out every value of its first axis (x, flip
+count or g's ``case`` = variant/arm) whose runs are all panel b's (:func:`run_key`: the
+spec without ``train.stop_below``), and its description names them ("fig5 panel c (quick
+profile) without n_train = 1000: those runs are panel b's (sweep fig5b-quick), which
+completes this panel"); a panel all of whose runs are panel b's (the smoke profile's
+c) has no sweep of its own. :func:`compute` lays each panel out on its whole grid
+(:func:`full_sweeps`; same x order, arms and seeds) and takes each run from the store that
+ran it. For a run taken from panel b, ``stop_P`` is b's last simulated epoch (the run
+went on past its crossing) and ``whole_run_P`` is true; ``diverged_P`` counts only a
+divergence before the crossing, as for a stopped run. The cost attributes count every
+simulated run once. Gradient descent is simulated as curl descent
 with zero flipped neurons (an ``arm`` axis, or the value 0 of the flip-count axis of Fig. 5f):
 the plasticity arrays are then all ones, exactly those of ``kind = gradient``, so the update
 is bit-for-bit the gradient rule (``tests/test_fig5.py``), while gradient and curl runs share
@@ -172,12 +188,15 @@ def _arm_axis(base_rule: Any) -> Axis:
     )
 
 
-def build_sweeps(setup: Setup, s: Settings, profile: str) -> dict[str, SweepSpec]:
-    """The figure's runs as sweeps, by internal panel letter (nothing runs).
+def full_sweeps(setup: Setup, s: Settings, profile: str) -> dict[str, SweepSpec]:
+    """Every panel's whole grid as a sweep, by internal panel letter (nothing runs): the
+    grids the figure's data are laid out on, before :func:`build_sweeps` leaves out the
+    runs that panel b already runs.
 
     ``b``: whole curves, arm × seed; each convergence panel: x × arm × seed (a flip-count
-    panel: flips × seed, with 0 flips = gradient descent); ``g``: variant × arm × seed.
-    Every sweep but ``b`` stops its runs at the threshold."""
+    panel: flips × seed, with 0 flips = gradient descent); ``g``: case × seed, one case per
+    (variant, arm), variant-major (``authors/gradient``, ``authors/curl``, ...). Every sweep
+    but ``b`` stops its runs at the threshold."""
     common = {
         "train.epochs": s.epochs,
         "train.n_checkpoints": s.n_checkpoints,
@@ -220,33 +239,90 @@ def build_sweeps(setup: Setup, s: Settings, profile: str) -> dict[str, SweepSpec
             x = Axis(panel.dim, panel.values, field=panel.field)
             out[p] = sweep(p, panel.fixed, lambda b, x=x: (x, _arm_axis(b.rule)), stop=True)
     if s.beyond is not None:
-        variant = Axis(
-            "variant",
-            s.beyond.variants,
-            zip=tuple(
-                (k, tuple(VARIANTS[v][k] for v in s.beyond.variants)) for k in VARIANTS["authors"]
-            ),
-        )
-        arms = s.beyond.arms
+        cases = list(itertools.product(s.beyond.variants, s.beyond.arms))
 
-        def arm(b: Any) -> Axis:
+        def case(b: Any) -> tuple[Axis]:
             kinds = {"gradient": "curl", "curl": "curl", "feedback_alignment": "feedback_alignment"}
             flips = {
                 "gradient": (0, 0),
                 "curl": (b.rule.n_flip_hidden, b.rule.n_flip_readout),
                 "feedback_alignment": (b.rule.n_flip_hidden, None),
             }
-            return Axis(
-                "arm",
-                arms,
-                zip=(
-                    ("rule.kind", tuple(kinds[a] for a in arms)),
-                    ("rule.n_flip_hidden", tuple(flips[a][0] for a in arms)),
-                    ("rule.n_flip_readout", tuple(flips[a][1] for a in arms)),
+            return (
+                Axis(
+                    "case",
+                    tuple(f"{v}/{a}" for v, a in cases),
+                    zip=(
+                        *(
+                            (k, tuple(VARIANTS[v][k] for v, _ in cases))
+                            for k in VARIANTS["authors"]
+                        ),
+                        ("rule.kind", tuple(kinds[a] for _, a in cases)),
+                        ("rule.n_flip_hidden", tuple(flips[a][0] for _, a in cases)),
+                        ("rule.n_flip_readout", tuple(flips[a][1] for _, a in cases)),
+                    ),
                 ),
             )
 
-        out["g"] = sweep("g", {}, lambda b: (variant, arm(b)), stop=True)
+        out["g"] = sweep("g", {}, case, stop=True)
+    return out
+
+
+def run_key(spec: Any) -> str:
+    """A run's identity up to where it stops: its spec without ``train.stop_below``. Two
+    runs with one key have the same trajectory up to the earlier stop, hence the same
+    crossing epoch (a whole run serves a stopped one)."""
+    return json.dumps(spec.replace(**{"train.stop_below": None}).to_dict(), sort_keys=True)
+
+
+def _subset(axis: Axis, keep: list[int]) -> Axis:
+    """``axis`` with only the values at positions ``keep`` (zipped fields alike)."""
+    return Axis(
+        axis.name,
+        tuple(axis.values[i] for i in keep),
+        field=axis.field,
+        zip=tuple((k, tuple(v[i] for i in keep)) for k, v in axis.zip),
+    )
+
+
+def _fmt_values(axis: Axis, idx: list[int]) -> str:
+    """``name = v1, v2`` for the values of ``axis`` at positions ``idx``."""
+    vals = [axis.values[i] for i in idx]
+    return f"{axis.name} = " + ", ".join(f"{v:g}" if isinstance(v, float) else str(v) for v in vals)
+
+
+def build_sweeps(setup: Setup, s: Settings, profile: str) -> dict[str, SweepSpec]:
+    """The figure's runs as sweeps, by internal panel letter (nothing runs): the
+    :func:`full_sweeps` with every run simulated once.
+
+    A value of a panel's first axis (its x, flip count or case) all of whose runs are
+    runs of panel b (same spec but ``train.stop_below``; :func:`run_key`) is left out of
+    that panel's sweep: the analysis takes those runs from panel b's store
+    (:func:`compute`). A panel all of whose runs are panel b's has no sweep of its own.
+    The sweeps' descriptions say which values each one leaves out."""
+    full = full_sweeps(setup, s, profile)
+    b = full["b"]
+    shared = {run_key(x) for x in b.point_specs()}
+    out = {"b": b}  # (its description, part of its store's name, stays as it is)
+    for p, sw in full.items():
+        if p == "b":
+            continue
+        axis, rest = sw.axes[0], math.prod(sw.shape[1:])
+        keys = [run_key(x) for x in sw.point_specs()]  # C order: axis 0 outermost
+        dropped = [
+            i for i in range(len(axis)) if shared.issuperset(keys[i * rest : (i + 1) * rest])
+        ]
+        keep = [i for i in range(len(axis)) if i not in dropped]
+        if not dropped:
+            out[p] = sw
+        elif keep:
+            out[p] = sw.replace(
+                axes=(_subset(axis, keep), *sw.axes[1:]),
+                description=(
+                    f"{sw.description} without {_fmt_values(axis, dropped)}: those runs are "
+                    f"panel {setup.letters['b']}'s (sweep {b.name}), which completes this panel"
+                ),
+            )
     return out
 
 
@@ -311,13 +387,35 @@ def _runs(store: xr.Dataset, dims: tuple[str, ...]) -> dict[str, np.ndarray]:
     }
 
 
-def _panel_runs(store: xr.Dataset, panel: Panel) -> dict[str, np.ndarray]:
-    """A convergence panel's runs with axes (x, rule, seed); on a flip-count axis the
-    gradient run of a seed (0 flips) is paired with the curl run at every x."""
+def _grid_runs(
+    full: SweepSpec, stored: list[tuple[SweepSpec, xr.Dataset, bool]]
+) -> dict[str, np.ndarray]:
+    """Per-run arrays on the grid of ``full`` (a :func:`full_sweeps` sweep), each run read
+    from whichever of the ``stored`` (sweep, store, whole) ran it (:func:`run_key`), plus
+    ``whole``: the run is a whole run (panel b's). A whole run's divergence counts only
+    before its crossing (as in a run stopped there); its ``stop`` is its last epoch."""
+    source: dict[str, tuple[dict[str, np.ndarray], int, bool]] = {}
+    for sweep, store, whole in stored:
+        flat = {k: v.ravel() for k, v in _runs(store, sweep.dims).items()}  # C order
+        for j, spec in enumerate(sweep.point_specs()):
+            source.setdefault(run_key(spec), (flat, j, whole))
+    runs = [source[run_key(spec)] for spec in full.point_specs()]
+    out = {
+        k: np.array([flat[k][j] for flat, j, _ in runs]).reshape(full.shape)
+        for k in ("conv", "cens", "stop", "div", "init")
+    }
+    out["whole"] = np.array([whole for _, _, whole in runs]).reshape(full.shape)
+    out["div"] &= ~out["whole"] | out["cens"]
+    return out
+
+
+def _panel_runs(a: dict[str, np.ndarray], full: SweepSpec, panel: Panel) -> dict[str, np.ndarray]:
+    """A convergence panel's runs (:func:`_grid_runs` on its full sweep) with axes (x, rule,
+    seed); on a flip-count axis the gradient run of a seed (0 flips) is paired with the
+    curl run at every x."""
     if not panel.field.startswith("rule."):
-        return _runs(store.rename(arm="rule"), (panel.dim, "rule", "seed"))
-    a = _runs(store, (panel.dim, "seed"))
-    i = list(store[panel.dim].values)
+        return a  # (x, arm, seed)
+    i = list(full.axes[0].values)
     gd, xs = i.index(0), [i.index(v) for v in panel.values]
     return {k: np.stack([np.stack([v[gd], v[j]]) for j in xs]) for k, v in a.items()}
 
@@ -340,7 +438,25 @@ def _run_vars(
             {"long_name": "never crossed the threshold (censored)", "units": "1"},
         ),
         f"stop_{p}": (dims, a["stop"], {"long_name": "last simulated epoch", "units": "epochs"}),
-        f"diverged_{p}": (dims, a["div"], {"long_name": "weights became non-finite", "units": "1"}),
+        **(
+            {
+                f"whole_run_{p}": (
+                    dims,
+                    a["whole"],
+                    {
+                        "long_name": "run of the whole-curve panel (not stopped at the threshold)",
+                        "units": "1",
+                    },
+                )
+            }
+            if "whole" in a
+            else {}
+        ),
+        f"diverged_{p}": (
+            dims,
+            a["div"],
+            {"long_name": "weights became non-finite before the threshold", "units": "1"},
+        ),
         f"init_test_error_{p}": (
             dims,
             a["init"],
@@ -363,6 +479,7 @@ def compute(setup: Setup, s: Settings, profile: str, out: Path, executor: Any = 
     from curldescent.sweeps import execute_sweep, open_sweep
 
     sweeps = build_sweeps(setup, s, profile)
+    full = full_sweeps(setup, s, profile)
     stores: dict[str, xr.Dataset] = {}
     computed = 0
     for p, sweep in sweeps.items():
@@ -396,19 +513,20 @@ def compute(setup: Setup, s: Settings, profile: str, out: Path, executor: Any = 
             vals,
             {"long_name": PANEL_LABELS[panel.dim][0], "units": "1"},
         )
-        a = _panel_runs(stores[p], panel)
+        a = _panel_runs(_grid_runs(full[p], _stored(sweeps, stores, p)), full[p], panel)
         data.update(_run_vars(p, (panel.dim, "rule", "seed"), a, thr))
         comps = np.empty(len(vals), dtype=object)
         for i in range(len(vals)):
             comps[i] = paired_arms(a["conv"][i], a["cens"][i], 1, 0, ("curl", "gradient"))
         data.update(_stats_vars(f"stat_{p}", (panel.dim,), comps, "curl (A) vs gradient (B)"))
-        data[f"epochs_{p}"] = _cap(sweeps[p])
+        data[f"epochs_{p}"] = _cap(full[p])
     # g: beyond the paper
     if s.beyond is not None:
         variants, arms = list(s.beyond.variants), list(s.beyond.arms)
         coords["variant"] = ("variant", variants)
         coords["arm"] = ("arm", arms)
-        a = _runs(stores["g"], ("variant", "arm", "seed"))
+        a = _grid_runs(full["g"], _stored(sweeps, stores, "g"))
+        a = {k: v.reshape(len(variants), len(arms), s.seeds) for k, v in a.items()}
         data.update(_run_vars("g", ("variant", "arm", "seed"), a, thr))
         others = [x for x in arms if x != "gradient"]
         coords["versus"] = (
@@ -424,7 +542,7 @@ def compute(setup: Setup, s: Settings, profile: str, out: Path, executor: Any = 
                     a["conv"][i], a["cens"][i], arms.index(o), ig, (o, "gradient")
                 )
         data.update(_stats_vars("stat_g", ("variant", "versus"), comps, "rule (A) vs gradient (B)"))
-        data["epochs_g"] = _cap(sweeps["g"])
+        data["epochs_g"] = _cap(full["g"])
     ds = xr.Dataset({k: xr.Variable(*v) for k, v in data.items()}, coords=coords)
     ds.attrs.update(
         figure=setup.name,
@@ -441,11 +559,21 @@ def compute(setup: Setup, s: Settings, profile: str, out: Path, executor: Any = 
     return ds
 
 
+def _stored(
+    sweeps: Mapping[str, SweepSpec], stores: Mapping[str, xr.Dataset], p: str
+) -> list[tuple[SweepSpec, xr.Dataset, bool]]:
+    """The stored sweeps that hold panel ``p``'s runs: its own (if it has one), then
+    panel b's whole runs."""
+    own = [(sweeps[p], stores[p], False)] if p in sweeps else []
+    return [*own, (sweeps["b"], stores["b"], True)]
+
+
 def cost(sweeps: Mapping[str, SweepSpec], stores: Mapping[str, xr.Dataset]) -> dict[str, float]:
     """What the figure's runs cost, from the stores: ``compute_s`` (the sweeps' wall time,
     all invocations), ``run_epochs`` and ``run_steps`` (simulated epochs and minibatch
     updates, up to each run's stop), ``worst_case_run_steps`` (the updates if no run
-    stopped early) and ``batches``."""
+    stopped early) and ``batches``; each simulated run counted once (a run that serves
+    two panels is one of panel b's whole runs)."""
     out = {"compute_s": 0.0, "run_epochs": 0.0, "run_steps": 0.0, "worst_case_run_steps": 0.0}
     batches = 0
     for p, sweep in sweeps.items():

@@ -11,7 +11,8 @@ raw readout error), 40 seeds because the effect is smaller:
   scales 3, 4, 6, 7 and 8 in the paper).
 
 Each panel's runs are one sweep (:func:`sweeps`: ``fig10a-PROFILE`` ... ``fig10c-PROFILE``),
-stored under ``out/data``. When ``fig5.nc`` lies in the same output folder, the tanh
+stored under ``out/data``; panel a's whole runs also give the points of b and c at its
+setting, which their sweeps leave out. When ``fig5.nc`` lies in the same output folder, the tanh
 speed-up is copied into the data so that claim (5) can compare the two effect sizes.
 """
 
@@ -129,7 +130,8 @@ def settings(profile: str) -> Settings:
 
 def sweeps(profile: str) -> dict[str, SweepSpec]:
     """The figure's runs as sweeps by name (``fig10a-quick`` ... ``fig10c-quick``), one per
-    panel; nothing runs."""
+    panel, each run in one sweep only (a panel's sweep leaves out the runs of the
+    whole-curve panel, ``fig10a``; a panel with no other run has no sweep); nothing runs."""
     return cv.named_sweeps(SETUP, settings(profile), profile)
 
 

@@ -26,7 +26,9 @@ readout weight), one of the model's 1010 trainable weights.
 Each panel's runs are one sweep (:func:`sweeps`: ``fig5b-PROFILE`` ... ``fig5g-PROFILE``,
 also runnable alone with ``curldescent sweep``), stored under ``out/data``; convergence runs
 stop at their first checkpoint below the threshold, whole curves (panel b) run to the end
-(:mod:`curldescent.figures._convergence`, shared with Fig. 10).
+(:mod:`curldescent.figures._convergence`, shared with Fig. 10). A run is simulated once:
+panel b's whole runs also give the points of c-g at panel b's setting, which those panels'
+sweeps leave out (each sweep's description says which).
 """
 
 from __future__ import annotations
@@ -173,7 +175,8 @@ def settings(profile: str) -> Settings:
 
 def sweeps(profile: str) -> dict[str, SweepSpec]:
     """The figure's runs as sweeps by name (``fig5b-quick`` ... ``fig5g-quick``), one per
-    panel; nothing runs."""
+    panel, each run in one sweep only (a panel's sweep leaves out the runs of the
+    whole-curve panel, ``fig5b``; a panel with no other run has no sweep); nothing runs."""
     return cv.named_sweeps(SETUP, settings(profile), profile)
 
 
