@@ -208,9 +208,11 @@ def _json_default(obj: Any) -> Any:
 
 
 def store_path(out: Path, sweep) -> Path:
-    """Where a sweep's zarr store lives: ``out/data/NAME-HASH.zarr`` (the hash of the spec,
-    so a changed grid never collides with an old store)."""
-    return Path(out) / "data" / f"{sweep.name}-{config_hash(sweep.to_dict())}.zarr"
+    """Where a sweep's zarr store lives: ``out/data/NAME-HASH.zarr``, the hash of the spec
+    without its free-text description (so a changed grid never collides with an old store,
+    and a reworded description does not orphan one)."""
+    spec = {k: v for k, v in sweep.to_dict().items() if k != "description"}
+    return Path(out) / "data" / f"{sweep.name}-{config_hash(spec)}.zarr"
 
 
 def profile_settings(settings: Mapping[str, _S], profile: str) -> _S:

@@ -37,8 +37,7 @@ from curldescent.figures._convergence import (
     short_rows,
     testable,
 )
-from curldescent.figures.base import Claim
-from curldescent.specs import SpecError
+from curldescent.figures.base import Claim, profile_settings
 from curldescent.sweeps import SweepSpec
 
 CAPTION = (
@@ -123,9 +122,7 @@ def settings(profile: str) -> Settings:
     Raises:
         SpecError: an unknown profile (the message names the allowed ones).
     """
-    if profile not in SETTINGS:
-        raise SpecError(f"unknown profile {profile!r}; allowed: {', '.join(SETTINGS)}")
-    return SETTINGS[profile]
+    return profile_settings(SETTINGS, profile)
 
 
 def sweeps(profile: str) -> dict[str, SweepSpec]:

@@ -59,8 +59,7 @@ from curldescent.figures._convergence import (
     short_rows,
     testable,
 )
-from curldescent.figures.base import Claim, verdict
-from curldescent.specs import SpecError
+from curldescent.figures.base import Claim, profile_settings, verdict
 from curldescent.sweeps import SweepSpec
 
 CAPTION = (
@@ -168,9 +167,7 @@ def settings(profile: str) -> Settings:
     Raises:
         SpecError: an unknown profile (the message names the allowed ones).
     """
-    if profile not in SETTINGS:
-        raise SpecError(f"unknown profile {profile!r}; allowed: {', '.join(SETTINGS)}")
-    return SETTINGS[profile]
+    return profile_settings(SETTINGS, profile)
 
 
 def sweeps(profile: str) -> dict[str, SweepSpec]:
