@@ -533,7 +533,7 @@ def _missing_array(p: Path, reference_store: Path) -> None:
         (_file, "it is a file"),
         (_other_zarr, "not a curldescent sweep store"),
         (_corrupt_root, "corrupt: its zarr.json"),
-        (_missing_array, "corrupt: array test_error"),
+        (_missing_array, "has no array test_error"),
     ],
 )
 def test_foreign_or_corrupt_paths_are_refused_unmodified(tmp_path_factory, make, match):
