@@ -77,6 +77,9 @@ class Claim:
         verdict: ``reproduced``, ``not reproduced`` or ``not tested``.
         uncertainty: spread of the measured value (e.g. SEM over seeds), if any.
         detail: how the verdict was decided (thresholds, test, numbers).
+        setting: the experiment behind the verdict at this profile: network size, run
+            length, seeds, and the resolution (grid step at the boundary) or statistical
+            power it had, e.g. ``"M+N=220, 1e5 epochs, 10 seeds; c step 0.03 at c_crit"``.
     """
 
     claim: str
@@ -84,6 +87,7 @@ class Claim:
     verdict: str
     uncertainty: Any = None
     detail: str = ""
+    setting: str = ""
 
     def __post_init__(self) -> None:
         if self.verdict not in VERDICTS:
