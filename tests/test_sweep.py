@@ -375,6 +375,7 @@ def test_sweep_dataset_layout_values_and_provenance(reference, tmp_path):
         "diverged",
         "final_log10_test_error",
         "peak_log10_test_error",
+        "peak_log10_train_error",
         "convergence_epoch",
     ):
         assert {"long_name", "units"} <= set(ds[name].attrs), name
@@ -397,6 +398,9 @@ def test_sweep_dataset_layout_values_and_provenance(reference, tmp_path):
         )
         assert np.isclose(
             point.peak_log10_test_error, np.log10(res.test_error[r] + 1e-15).max(), rtol=1e-12
+        )
+        assert np.isclose(
+            point.peak_log10_train_error, np.log10(res.train_error[r] + 1e-15).max(), rtol=1e-12
         )
     # gradient runs do not depend on alpha (flips cleared); curl runs do
     g = ds.test_error.sel(rule="gradient")

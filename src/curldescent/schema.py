@@ -183,6 +183,12 @@ VARIABLES: dict[str, Entry] = _by_name(
         datasets=_SWEEP,
     ),
     Entry(
+        "peak_log10_train_error",
+        "max over checkpoints of log10(train error + 1e-15)",
+        description="the authors' peak error of Figs. 4b and 8b (+inf once a run diverged)",
+        datasets=_SWEEP,
+    ),
+    Entry(
         "convergence_epoch",
         "first checkpoint with test error below the threshold (NaN: censored)",
         units="epochs",

@@ -218,7 +218,8 @@ def compute_batch(task: BatchTask) -> BatchOutput:
       (at the last simulated checkpoint),
       ``final_log10_test_error`` = log10(final test error + 1e-15) (the heat maps of
       Figs. 3a, 4a), ``peak_log10_test_error`` = max over checkpoints of
-      log10(test error + 1e-15) (Fig. 4b; +inf once a run diverged),
+      log10(test error + 1e-15), ``peak_log10_train_error`` the same for the train error
+      (the authors' Figs. 4b, 8b; +inf once a run diverged),
       ``convergence_epoch`` (first checkpoint with test error < threshold, NaN when
       censored; Figs. 5, 10);
     * ``q``, the order parameter of eq. (15), when ``train.final_window > 0``;
@@ -255,9 +256,10 @@ def compute_batch(task: BatchTask) -> BatchOutput:
     values["final_train_error"] = res.train_error[np.arange(R), last].astype(np.float64)
     values["final_test_error"] = res.test_error[np.arange(R), last].astype(np.float64)
     values["final_log10_test_error"] = _log10_error(values["final_test_error"])
-    values["peak_log10_test_error"] = np.max(
-        np.where(simulated, _log10_error(res.test_error), -np.inf), axis=1
-    )
+    for split, curve in (("test", res.test_error), ("train", res.train_error)):
+        values[f"peak_log10_{split}_error"] = np.max(
+            np.where(simulated, _log10_error(curve), -np.inf), axis=1
+        )
     conv = convergence_epoch(res.test_error, res.epochs, threshold=task.threshold)
     values["convergence_epoch"] = np.asarray(conv.epoch, dtype=np.float64)
     if res.window_mean is not None:
