@@ -50,6 +50,7 @@ class ReadoutError(StrEnum):
 class Profile(StrEnum):
     smoke = "smoke"
     quick = "quick"
+    decisive = "decisive"
     paper = "paper"
 
 
