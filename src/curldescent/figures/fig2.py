@@ -111,7 +111,7 @@ def settings(profile: str) -> Settings:
 
 
 def origin_spectra(M: int, N: int, alpha_h: float, alpha_r: float, seed: int):
-    """Eigenvalues of the curl-flow Jacobian at the origin for one teacher draw, by two
+    r"""Eigenvalues of the curl-flow Jacobian at the origin for one teacher draw, by two
     routes: autodiff through the engine's rule (:func:`~curldescent.theory.flow_jacobian`)
     and eq. (11) (:func:`~curldescent.theory.jacobian.origin_eigenvalues`).
 
