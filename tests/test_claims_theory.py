@@ -123,7 +123,7 @@ def test_fig2_rule_strong_dependence():
     narrow = np.where((c > 0.3) & (c < 0.4), 0.2, np.nan)
     assert fig2.rule_strong_dependence(c, hidden, narrow)[0] == NR
     # only c in the paper's range counts
-    assert fig2.alpha_dependent_fraction(c, np.where(c < 0.01, 0.4, np.nan)) == 0.0
+    assert fig2.alpha_dependent_fraction(c, np.where(c < 1e-3, 0.4, np.nan)) == 0.0
 
 
 def test_fig2_rule_expansive_and_finite_size():
