@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from curldescent.figures import fig1, fig2, figA
+from curldescent.figures.base import PROFILE_NAMES
 
 R, NR, NT = "reproduced", "not reproduced", "not tested"
 
@@ -205,3 +206,11 @@ def test_figA_rule_order(expected):
     zero = 0.7 * w**expected
     zero[0] = 0.0  # no curl at some scale
     assert figA.rule_order(w, zero, expected)[0] == NR
+
+
+@pytest.mark.parametrize("module", [fig1, fig2, figA])
+def test_theory_figures_have_every_profile_and_decisive_is_the_paper_setting(module):
+    """The theory figures are cheap: decisive runs the paper's settings (and says so)."""
+    assert set(module.SETTINGS) == set(module.PROFILES) == set(PROFILE_NAMES)
+    assert module.settings("decisive") == module.settings("paper")
+    assert "as paper" in module.PROFILES["decisive"]

@@ -154,6 +154,8 @@ def test_cli_report(tmp_path, capsys):
 
 def test_reproduce_refusal_points_to_the_comparison(tmp_path, capsys):
     other = _folder(tmp_path / "other", "quick", ["reproduced"])
-    code, io = _cli(["reproduce", "--profile", "decisive", "--out", other, "--only", "fig1"], capsys)
+    code, io = _cli(
+        ["reproduce", "--profile", "decisive", "--out", other, "--only", "fig1"], capsys
+    )
     assert code == 2 and "holds a reproduction with profile 'quick'" in io.err
     assert "curldescent report" in io.err
