@@ -146,10 +146,14 @@ def test_fig2_origin_rules_on_real_spectra_and_perturbed_ones():
     or the other sign of Σ changes the verdict."""
     auto, closed, sigma, d2 = fig2.origin_spectra(4, 3, 0.75, 0.5, seed=0)
     assert sigma < 0 and int(np.sum(d2 < 0)) == 1
-    assert fig2.rule_eq11(auto, closed, sigma)[0] == R
-    bumped = closed.copy()
-    bumped[0] += 1e-6
-    assert fig2.rule_eq11(auto, bumped, sigma)[0] == NR
+    # both signs of Σ are needed: a second network with Σ > 0
+    auto_g, closed_g, sigma_g, _ = fig2.origin_spectra(4, 3, 0.0, 0.5, seed=0)
+    pair = (np.stack([auto, auto_g]), np.stack([closed, closed_g]), np.array([sigma, sigma_g]))
+    assert sigma_g > 0 and fig2.rule_eq11(*pair)[0] == R
+    bumped = pair[1].copy()
+    bumped[0, 0] += 1e-6  # above round-off
+    assert fig2.rule_eq11(pair[0], bumped, pair[2])[0] == NR
+    assert fig2.rule_eq11(auto, closed, sigma)[0] == NT  # Σ < 0 only
     # with Σ < 0 and one flipped readout neuron: 1 saddle plane, 2 centres (roles swap)
     v, val = fig2.rule_origin_planes(auto, sigma, -1, 1, 2)
     assert v == R and (val["saddles"], val["centres"], val["other"]) == (1, 2, 0)
@@ -158,6 +162,7 @@ def test_fig2_origin_rules_on_real_spectra_and_perturbed_ones():
     tilted = auto.copy()
     tilted[np.argmax(tilted.imag)] += 1e-3  # a centre eigenvalue that is no longer imaginary
     assert fig2.origin_planes(tilted, np.sqrt(abs(sigma)))[2] >= 1
+    assert fig2.rule_origin_planes(tilted, sigma, -1, 1, 2)[0] == NR
 
 
 def test_fig2_origin_combine():

@@ -486,14 +486,16 @@ def rule_eq11(autodiff, closed, sigma) -> tuple[str, float]:
         autodiff, closed: (..., MN + N) complex eigenvalues of each network.
         sigma: (...) Σ of each network (the scale of the eigenvalues).
 
-    Returns the verdict (every network within :data:`EIG_TOL` · max(1, √|Σ|)) and the
-    largest matching distance relative to that scale.
+    Returns the verdict (every network within :data:`EIG_TOL` · max(1, √|Σ|); "not tested"
+    unless the networks include both signs of Σ) and the largest matching distance relative
+    to that scale.
     """
     autodiff = np.asarray(autodiff, complex).reshape(-1, np.shape(autodiff)[-1])
     closed = np.asarray(closed, complex).reshape(autodiff.shape)
     scale = np.maximum(1.0, np.sqrt(np.abs(np.ravel(sigma))))
     worst = max(_match(a, b) / s for a, b, s in zip(autodiff, closed, scale, strict=True))
-    return verdict(worst < EIG_TOL), worst
+    both = bool(np.any(np.ravel(sigma) > 0) and np.any(np.ravel(sigma) < 0))
+    return (verdict(worst < EIG_TOL) if both else "not tested"), worst
 
 
 def origin_planes(eigs, scale: float) -> tuple[int, int, int]:
@@ -710,7 +712,7 @@ def _origin_claims(data: xr.Dataset, g: dict) -> list[Claim]:
                 "networks_sigma_negative": n_neg,
                 "networks": int(sigma.size),
             },
-            v if n_neg and n_neg < sigma.size else "not tested",
+            v,
             detail=f"eigenvalues of the autodiff Jacobian of the engine's rule matched to ±√(d_2,i Σ) and MN − N zeros; "
             f"largest distance / max(1, √|Σ|) < {EIG_TOL:g} (round-off); needs networks with both signs of Σ",
             setting=setting,
