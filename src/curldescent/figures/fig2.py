@@ -485,7 +485,8 @@ def rule_eq11(autodiff, closed, sigma) -> tuple[str, float]:
     """Eq. (11): the autodiff spectrum at the origin equals ±√(d_2,i Σ) plus MN − N zeros.
 
     Args:
-        autodiff, closed: (..., MN + N) complex eigenvalues of each network.
+        autodiff: (..., MN + N) complex eigenvalues of each network's autodiff Jacobian.
+        closed: the same shape, eq. (11)'s eigenvalues.
         sigma: (...) Σ of each network (the scale of the eigenvalues).
 
     Returns the verdict (every network within :data:`EIG_TOL` · max(1, √|Σ|); "not tested"
