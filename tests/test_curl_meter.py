@@ -315,6 +315,7 @@ def test_fig_a_smoke(tmp_path):
     gd = claims[rows["gd"]].value
     assert gd["jacobian_asymmetry_max"] < 1e-12 and gd["measured"] == "gradient"
     assert result.extra["n_runs"] == 0
+    assert all(c.setting for c in result.claims)
     saved = json.loads((tmp_path / "figA.claims.json").read_text())
     assert len(saved) == len(result.claims)
 

@@ -31,6 +31,7 @@ def test_fig1_smoke(tmp_path):
     assert len(printed) == 1 and v[printed[0]] == "not reproduced"  # w1² + w2² = s is a typo for 2s
     assert all(verdict == "reproduced" for k, verdict in v.items() if k not in printed), v
     assert any("ascends" in k for k in v) and any("±i·s" in k for k in v)
+    assert all(c.setting for c in res.claims)
 
 
 @pytest.mark.slow
@@ -43,9 +44,11 @@ def test_fig2_smoke(tmp_path):
         and (tmp_path / "fig2.nc").exists()
     )
     v = _verdicts(res)
-    whole = [k for k in v if "whole range" in k]
+    whole = [k for k in v if "over the paper's range α_h ∈ (0, 1]" in k]
     assert len(whole) == 1 and v[whole[0]] == "not reproduced"  # c_crit → 2/3 as α_h → 0⁺
     assert all(verdict == "reproduced" for k, verdict in v.items() if k not in whole), v
+    assert sum("(eq. 11)" in k for k in v) == 1 and any("roles swap" in k for k in v)
+    assert all(c.setting for c in res.claims)
     import xarray as xr
 
     ds = xr.open_dataset(tmp_path / "fig2.nc")

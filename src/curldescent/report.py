@@ -1,6 +1,10 @@
 """The self-contained HTML report of ``curldescent reproduce``: every figure (embedded as a
-PNG data URI) with the paper's caption, its claims table, the profile's reductions and
-the compute used next to the paper's, and a summary of verdicts at the top."""
+PNG data URI) with the paper's caption, its claims table (each row with its profile and
+the experiment behind it, :attr:`~curldescent.figures.base.Claim.setting`), the profile's
+reductions and the compute used next to the paper's, and a summary of verdicts at the top.
+
+:func:`write_comparison` (``curldescent report DIR1 DIR2 ...``) puts the verdicts of several
+reproduction folders, one profile each, side by side."""
 
 from __future__ import annotations
 
@@ -42,6 +46,7 @@ class FigureEntry:
     """What the report shows for one figure."""
 
     name: str
+    profile: str = ""
     caption: str = ""
     paper_compute: str = ""
     profile_note: str = ""
@@ -118,7 +123,13 @@ def machine_description() -> str:
     )
 
 
-def _claims_table(claims: list[Claim]) -> str:
+def _experiment(profile: str, setting: str) -> str:
+    """The experiment cell of a claims row: the profile in bold, then the row's setting."""
+    text = f"<b>{html.escape(profile or '?')}</b>"
+    return text + (f": {html.escape(setting)}" if setting else "")
+
+
+def _claims_table(claims: list[Claim], profile: str) -> str:
     if not claims:
         return "<p><em>No claims.</em></p>"
     rows = []
@@ -127,12 +138,31 @@ def _claims_table(claims: list[Claim]) -> str:
         cls = c.verdict.replace(" ", "-")
         rows.append(
             f"<tr><td>{html.escape(c.claim)}</td><td>{html.escape(_fmt(c.value))}{unc}</td>"
-            f"<td class='verdict {cls}'>{html.escape(c.verdict)}</td><td>{html.escape(c.detail)}</td></tr>"
+            f"<td class='verdict {cls}'>{html.escape(c.verdict)}</td>"
+            f"<td class='setting'>{_experiment(profile, c.setting)}</td><td>{html.escape(c.detail)}</td></tr>"
         )
     return (
         "<table class='claims'><thead><tr><th>paper statement</th><th>measured</th><th>verdict</th>"
-        "<th>how decided</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table>"
+        "<th>experiment (profile: size, length, resolution)</th><th>how decided</th></tr></thead><tbody>"
+        + "".join(rows)
+        + "</tbody></table>"
     )
+
+
+def summary_rows(entries: list[FigureEntry]) -> list[dict[str, str]]:
+    """One record per claims row: figure, profile, claim, verdict, setting (the rows of
+    ``claims_summary.json``)."""
+    return [
+        {
+            "figure": e.name,
+            "profile": e.profile,
+            "claim": c.claim,
+            "verdict": c.verdict,
+            "setting": c.setting,
+        }
+        for e in entries
+        for c in e.claims
+    ]
 
 
 def write_report(
@@ -187,14 +217,154 @@ def write_report(
             "(the last command that ran this figure; a resumed figure only re-reads its stored runs). "
             f"Paper: {html.escape(e.paper_compute or 'not reported')}.</p></div></div>"
         )
-        parts.append(_claims_table(e.claims))
+        parts.append(_claims_table(e.claims, e.profile or profile))
         parts.append("</section>")
     parts.append("</body></html>")
     path = out / "index.html"
     tmp = out / ".index.html.tmp"
     tmp.write_text("\n".join(parts), encoding="utf-8")
     tmp.replace(path)
-    (out / "claims_summary.json").write_text(
-        json.dumps({**dict(counts), "failed_figures": failed}, indent=2)
-    )
+    summary = {**dict(counts), "failed_figures": failed, "profile": profile}
+    summary["rows"] = summary_rows(entries)
+    (out / "claims_summary.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False))
     return path
+
+
+# ---- several reproduction folders side by side ---------------------------------------
+
+
+@dataclass
+class FolderReport:
+    """The stored reproduction in one folder: its profile and its figures' entries."""
+
+    folder: Path
+    profile: str
+    entries: list[FigureEntry]
+
+    @property
+    def label(self) -> str:
+        """The column heading: the profile and the folder."""
+        return f"{self.profile} ({self.folder})"
+
+
+def load_folder(folder: str | Path) -> FolderReport:
+    """The reproduction stored in ``folder`` by ``curldescent reproduce`` (its
+    ``reproduce.json`` marker and ``*.entry.json`` files).
+
+    Raises:
+        SpecError: not a folder, no reproduction marker, or no figure computed there.
+    """
+    from curldescent.figures.base import FIGURES
+    from curldescent.specs import SpecError
+
+    folder = Path(folder)
+    marker = folder / "reproduce.json"
+    if not folder.is_dir():
+        raise SpecError(f"{folder} is not a folder")
+    try:
+        profile = json.loads(marker.read_text())["profile"]
+    except (OSError, ValueError, KeyError, TypeError):
+        raise SpecError(
+            f"{folder} holds no curldescent reproduction (no readable {marker.name}); "
+            "give folders written by curldescent reproduce"
+        ) from None
+    entries = load_entries(folder, list(FIGURES))
+    if not entries:
+        raise SpecError(f"{folder} holds no computed figure yet (no *{ENTRY_SUFFIX})")
+    return FolderReport(folder, str(profile), entries)
+
+
+def comparison_rows(reports: list[FolderReport]) -> list[tuple[str, str, list[Claim | None]]]:
+    """``(figure, claim, [the claim in each report or None])``, rows matched by figure and
+    claim text, in the order of first appearance (figures in :data:`FIGURES` order)."""
+    from curldescent.figures.base import FIGURES
+
+    keys: list[tuple[str, str]] = []
+    found: list[dict[tuple[str, str], Claim]] = []
+    for r in reports:
+        own = {(e.name, c.claim): c for e in r.entries for c in e.claims}
+        found.append(own)
+        keys += [k for k in own if k not in keys]
+    order = {name: i for i, name in enumerate(FIGURES)}
+    keys.sort(key=lambda k: order.get(k[0], len(order)))  # stable: claim order kept
+    return [(fig, claim, [f.get((fig, claim)) for f in found]) for fig, claim in keys]
+
+
+def write_comparison(
+    folders: list[str | Path], out: str | Path, *, overwrite: bool = False
+) -> Path:
+    """Write ``out`` (an HTML file): the verdicts of every claims row of the reproductions in
+    ``folders`` side by side, one column per folder (its profile), each cell with the
+    verdict, the measured value and the experiment (:attr:`Claim.setting`).
+
+    Nothing stored in the folders is changed.
+
+    Raises:
+        SpecError: no folder, a folder twice, a folder that holds no reproduction, ``out``
+            not ending in ``.html``, an existing ``out`` without ``overwrite``, or an existing
+            ``out`` inside a reproduction folder (its files are never replaced).
+    """
+    from curldescent.specs import SpecError
+
+    if not folders:
+        raise SpecError("give at least one reproduction folder")
+    resolved = [Path(f).resolve() for f in folders]
+    if len(set(resolved)) != len(resolved):
+        raise SpecError("a folder is given twice")
+    out = Path(out)
+    if out.suffix != ".html":
+        raise SpecError(f"--out must end in .html (got {out})")
+    if out.exists():
+        if not out.is_file():
+            raise SpecError(f"--out must be a file (got the folder {out})")
+        if (out.parent / "reproduce.json").exists():
+            raise SpecError(f"{out} belongs to a reproduction folder; choose another --out")
+        if not overwrite:
+            raise SpecError(f"{out} exists; pass --overwrite to replace it")
+    reports = [load_folder(f) for f in folders]
+    rows = comparison_rows(reports)
+    head = "".join(f"<th>{html.escape(r.label)}</th>" for r in reports)
+    pills = []
+    for r in reports:
+        counts = verdict_counts(r.entries)
+        pills.append(
+            f"<p class='meta'><b>{html.escape(r.label)}</b>: "
+            + ", ".join(f"{counts[v]} {v}" for v in VERDICTS)
+            + f" ({len(r.entries)} figures)</p>"
+        )
+    parts = [
+        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
+        "<title>curldescent: verdicts side by side</title>",
+        f"<style>{_CSS}</style></head><body>",
+        "<h1>Curl Descent — verdicts side by side</h1>",
+        *pills,
+    ]
+    figure = None
+    for fig, claim, cells in rows:
+        if fig != figure:
+            if figure is not None:
+                parts.append("</tbody></table></section>")
+            figure = fig
+            parts.append(
+                f"<section id='{html.escape(fig)}'><h2>{html.escape(fig)}</h2>"
+                f"<table class='compare'><thead><tr><th>paper statement</th>{head}</tr></thead><tbody>"
+            )
+        tds = []
+        for c in cells:
+            if c is None:
+                tds.append("<td class='verdict'>—</td>")
+                continue
+            cls = c.verdict.replace(" ", "-")
+            tds.append(
+                f"<td class='verdict {cls}'>{html.escape(c.verdict)}<br><small>{html.escape(_fmt(c.value))}"
+                f"</small><br><small>{html.escape(c.setting)}</small></td>"
+            )
+        parts.append(f"<tr><td>{html.escape(claim)}</td>{''.join(tds)}</tr>")
+    if figure is not None:
+        parts.append("</tbody></table></section>")
+    parts.append("</body></html>")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".{out.name}.tmp")
+    tmp.write_text("\n".join(parts), encoding="utf-8")
+    tmp.replace(out)
+    return out

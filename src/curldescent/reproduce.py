@@ -9,7 +9,9 @@ Each figure resumes its stored sweeps, and its results depend only on its specs 
 never on how figures or runs were scheduled. A figure that fails is shown as a failure in
 the report and the others still run. Bad input (unknown figure
 names, an unwritable output folder, a folder holding a reproduction with another profile,
-a store from another spec) stops before anything existing is overwritten.
+a store from another spec) stops before anything existing is overwritten. One folder holds
+one profile; :func:`curldescent.report.write_comparison` (``curldescent report``) shows
+several folders' verdicts side by side.
 """
 
 from __future__ import annotations
@@ -69,8 +71,14 @@ PAPER_CORE_HOURS = {
     "figA": 0.01,
     "fig1": 0.01,
 }
-#: relative cost of each figure per profile (smoke: like quick)
-RELATIVE_COST = {"smoke": QUICK_SECONDS, "quick": QUICK_SECONDS, "paper": PAPER_CORE_HOURS}
+#: relative cost of each figure per profile (smoke: like quick; decisive: the paper's sizes,
+#: so its figures rank as in the paper profile)
+RELATIVE_COST = {
+    "smoke": QUICK_SECONDS,
+    "quick": QUICK_SECONDS,
+    "decisive": PAPER_CORE_HOURS,
+    "paper": PAPER_CORE_HOURS,
+}
 
 
 def eta_seconds(
@@ -118,7 +126,8 @@ def check_output_folder(out: Path, profile: str) -> None:
             ) from None
         if previous != profile:
             raise SpecError(
-                f"{out} holds a reproduction with profile {previous!r}; use another --out for profile {profile!r}"
+                f"{out} holds a reproduction with profile {previous!r}; use another --out for profile "
+                f"{profile!r} (then `curldescent report {out} OTHER_OUT --out compare.html` shows both side by side)"
             )
 
 
@@ -140,6 +149,7 @@ def run_entry(name: str, profile: str, out: Path, executor: Any = None) -> Figur
     mod = figure_module(name)
     entry = FigureEntry(
         name=name,
+        profile=profile,
         caption=getattr(mod, "CAPTION", ""),
         paper_compute=getattr(mod, "PAPER_COMPUTE", ""),
         profile_note=getattr(mod, "PROFILES", {}).get(profile, ""),

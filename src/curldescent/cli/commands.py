@@ -50,6 +50,7 @@ class ReadoutError(StrEnum):
 class Profile(StrEnum):
     smoke = "smoke"
     quick = "quick"
+    decisive = "decisive"
     paper = "paper"
 
 
@@ -405,7 +406,10 @@ def _executor(workers: int | None, scheduler: str | None, scheduler_file: Path |
 def figure(
     name: Annotated[str, typer.Argument(help="Figure name: fig1 ... fig10, figA.")],
     profile: Annotated[
-        Profile, typer.Option(help="smoke (seconds), quick (minutes), paper (full protocol).")
+        Profile,
+        typer.Option(
+            help="smoke (seconds), quick (minutes), decisive (the paper's sizes, reduced grids), paper (full protocol)."
+        ),
     ] = Profile.quick,
     out: Annotated[Path, typer.Option(help="Output folder.")] = Path("results"),
     workers: WorkersOpt = None,
@@ -443,7 +447,10 @@ def figure(
 def reproduce(
     profile: Annotated[
         Profile,
-        typer.Option(help="smoke (seconds), quick (~17 min on 2 cores), paper (full protocol)."),
+        typer.Option(
+            help="smoke (seconds), quick (~17 min on 2 cores), decisive (the paper's sizes, reduced "
+            "grids; hours), paper (full protocol)."
+        ),
     ] = Profile.quick,
     out: Annotated[
         Path, typer.Option(help="Output folder for figures, data and index.html.")
@@ -495,8 +502,27 @@ def reproduce(
         raise typer.Exit(1)
 
 
+def report(
+    folders: Annotated[
+        list[Path],
+        typer.Argument(help="Folders written by curldescent reproduce (one profile each)."),
+    ],
+    out: Annotated[
+        Path, typer.Option(help="The HTML file to write (never a file of a reproduction folder).")
+    ] = Path("compare.html"),
+    overwrite: Annotated[bool, typer.Option(help="Replace an existing OUT.")] = False,
+) -> None:
+    """Put the verdicts of several reproductions side by side (one column per folder and
+    profile); the folders are only read."""
+    from curldescent.report import write_comparison
+
+    path = write_comparison(folders, out, overwrite=overwrite)
+    typer.echo(f"wrote {path}")
+
+
 def register(app: typer.Typer) -> None:
     app.command()(train)
     app.command()(demo)
     app.command()(figure)
     app.command()(reproduce)
+    app.command()(report)

@@ -53,6 +53,7 @@ PAPER_COMPUTE = (
 PROFILES = {
     "smoke": "coarse heat map (81^2) and flow grid (15^2), 801 time points, separatrix integrations over t <= 40",
     "quick": "heat map 201^2, flow grid 25^2, 2001 time points",
+    "decisive": "as paper (seconds): heat map 401^2, flow grid 31^2, 4001 time points, separatrix integrations over t <= 200",
     "paper": "heat map 401^2, flow grid 31^2, 4001 time points, longer separatrix integrations",
 }
 
@@ -91,6 +92,7 @@ class Settings:
 SETTINGS: dict[str, Settings] = {
     "smoke": Settings(n_heat=81, n_flow=15, n_t=801, t_sep=40.0),
     "quick": Settings(n_heat=201, n_flow=25, n_t=2001, t_sep=100.0),
+    "decisive": Settings(n_heat=401, n_flow=31, n_t=4001, t_sep=200.0),
     "paper": Settings(n_heat=401, n_flow=31, n_t=4001, t_sep=200.0),
 }
 
@@ -377,128 +379,208 @@ def plot(data: xr.Dataset):
     return fig
 
 
+# ---- verdict rules: pure functions of arrays, each tested on both sides of its threshold ----
+
+#: round-off level of the autodiff and closed-form eigenvalues (2×2 matrices, entries O(1))
+EIG_TOL = 1e-10
+
+
+def rule_pair(eigs, expected, tol: float = EIG_TOL) -> tuple[str, dict]:
+    """Two eigenvalues equal the expected pair (sorted, complex), each within ``tol``; the
+    value holds their real and imaginary parts."""
+    got = np.sort_complex(np.asarray(eigs, complex))
+    want = np.sort_complex(np.asarray(expected, complex))
+    ok = got.shape == want.shape and bool(np.all(np.abs(got - want) < tol))
+    return verdict(ok), {"re": got.real.tolist(), "im": got.imag.tolist()}
+
+
+def rule_manifold(
+    w1, eig_autodiff, eig_closed, s: float, tol: float = EIG_TOL
+) -> tuple[str, float]:
+    """Curl-flow eigenvalues on w1·w2 = s: the autodiff ones equal {0, w1² − w2²} (within
+    ``tol``) and the non-zero one has the sign of w1² − w2² (stable iff |w2| > |w1|)."""
+    w1 = np.asarray(w1, float)
+    eig = np.asarray(eig_autodiff, float)
+    diff = float(np.max(np.abs(eig - np.asarray(eig_closed, float))))
+    nonzero = eig[np.arange(len(w1)), np.argmax(np.abs(eig), axis=1)]
+    observed = np.where(np.abs(nonzero) < tol, 0.0, np.sign(nonzero))
+    predicted = np.sign(np.round(w1**2 - (s / w1) ** 2, 12))  # 0 at the tangent points
+    return verdict(diff < tol and bool(np.all(observed == predicted))), diff
+
+
+def rule_converges(final_loss: float, floor: float = 1e-12) -> tuple[str, float]:
+    """An orbit converges to the manifold: its final loss is below ``floor`` (the integrator's
+    resolution of s − w1w2 is ~1e-12 with atol 1e-13)."""
+    return verdict(bool(float(final_loss) < floor)), float(final_loss)
+
+
+def rule_separatrix(ratios, tail_min, final, bound, floor: float = 1e-12) -> tuple[str, dict]:
+    """Orbits started inside the circle w1² + w2² = 2s (ratio < 1) keep their loss above the
+    bound 1/2 (s − R²/2)² (to 0.1%, bound > 1e-4) over the second half of the run; orbits
+    outside (ratio > 1) converge (final loss < ``floor``). Needs starts on both sides."""
+    ratios = np.asarray(ratios, float)
+    tail, final, bound = (np.asarray(x, float) for x in (tail_min, final, bound))
+    inside = ratios < 1
+    value = {
+        "ratios": ratios.tolist(),
+        "tail_min_loss": tail.tolist(),
+        "final_loss": final.tolist(),
+    }
+    if not inside.any() or inside.all():
+        return "not tested", value
+    osc = bool(np.all(tail[inside] >= 0.999 * bound[inside])) and bool(np.all(bound[inside] > 1e-4))
+    conv = bool(np.all(final[~inside] < floor))
+    return verdict(osc and conv), value
+
+
+def rule_conserved(invariant, tol: float = 1e-8) -> tuple[str, float]:
+    """w1² + w2² stays at its initial value along the integrated curl orbit (drift < ``tol``,
+    the integrator's rtol 1e-11 accumulated over the run)."""
+    inv = np.asarray(invariant, float)
+    drift = float(np.max(np.abs(inv - inv[0])))
+    return verdict(drift < tol), drift
+
+
+def rule_ascends_then_converges(t, loss, floor: float = 1e-10) -> tuple[str, dict]:
+    """The curl loss rises on its first step and above its start, then ends below ``floor``."""
+    loss = np.asarray(loss, float)
+    ascends = bool(loss[1] > loss[0]) and float(loss.max()) > loss[0]
+    value = {
+        "initial": float(loss[0]),
+        "peak": float(loss.max()),
+        "t_peak": float(np.asarray(t)[np.argmax(loss)]),
+        "final": float(loss[-1]),
+    }
+    return verdict(ascends and bool(loss[-1] < floor)), value
+
+
+def first_time_below(t, loss, threshold: float) -> float:
+    """The first time the loss is below ``threshold`` (inf if never)."""
+    idx = np.nonzero(np.asarray(loss) < threshold)[0]
+    return float(np.asarray(t)[idx[0]]) if idx.size else float("inf")
+
+
+def rule_faster(t, loss_curl, loss_gradient, threshold: float) -> tuple[str, dict]:
+    """Curl flow reaches ``threshold`` before gradient flow ("not tested" if neither does)."""
+    tc = first_time_below(t, loss_curl, threshold)
+    tg = first_time_below(t, loss_gradient, threshold)
+    value = {"t_curl": tc, "t_gradient": tg, "threshold": threshold}
+    if not (np.isfinite(tc) or np.isfinite(tg)):
+        return "not tested", value
+    return verdict(tc < tg), value
+
+
 def claims(data: xr.Dataset) -> list[Claim]:
     """Section 4.1's statements, checked on the stored data."""
-    s = json.loads(data.attrs["settings"])["s"]
-    thr = json.loads(data.attrs["settings"])["conv_threshold"]
-    out = []
-    err = float(
-        np.max(np.abs(data.origin_eig_re.sel(rule="curl") - data.origin_closed_re.sel(rule="curl")))
-    ) + float(
-        np.max(np.abs(data.origin_eig_im.sel(rule="curl") - data.origin_closed_im.sel(rule="curl")))
+    g = json.loads(data.attrs["settings"])
+    s, thr = g["s"], g["conv_threshold"]
+    curl = dict(rule="curl")
+    grad = dict(rule="gradient")
+    eig = (data.origin_eig_re + 1j * data.origin_eig_im).values
+    rules = list(data.rule.values)
+    origin_setting = (
+        f"two-neuron model, s = {s:g}: autodiff Jacobian of the engine's rule at the origin (2×2)"
     )
-    im = sorted(float(v) for v in data.origin_eig_im.sel(rule="curl"))
-    re = float(np.max(np.abs(data.origin_eig_re.sel(rule="curl"))))
-    ok = err < 1e-10 and re < 1e-12 and abs(im[0] + s) < 1e-10 and abs(im[1] - s) < 1e-10
+    traj = (
+        f"two-neuron model, s = {s:g}: DOP853 (rtol 1e-11, atol 1e-13) from w0 = {tuple(g['w0'])}, "
+        f"t ≤ {g['t_max']:g}, {g['n_t']} time points"
+    )
+    sep = (
+        f"two-neuron model, s = {s:g}: {data.sizes['sep_ratio']} curl orbits started at (w1² + w2²)/2s = "
+        f"{', '.join(f'{r:g}' for r in data.sep_ratio.values)}, t ≤ {data.attrs['t_sep']:g}"
+    )
+    out = []
+    v, val = rule_pair(eig[rules.index("curl")], [1j * s, -1j * s])
+    v_closed, _ = rule_pair(
+        eig[rules.index("curl")],
+        (data.origin_closed_re + 1j * data.origin_closed_im).sel(**curl).values,
+    )
     out.append(
         Claim(
             "Under curl flow the origin becomes a centre with eigenvalues ±i·s",
-            im,
-            verdict(ok),
-            detail=f"autodiff Jacobian of the engine's rule at the origin (s = {s}); max |real part| = {re:.1e}",
+            val,
+            verdict(v == v_closed == "reproduced"),
+            detail=f"autodiff eigenvalues equal ±i·s and the closed form within {EIG_TOL:g}",
+            setting=origin_setting,
         )
     )
-    g = sorted(float(v) for v in data.origin_eig_re.sel(rule="gradient"))
-    ok = abs(g[0] + s) < 1e-10 and abs(g[1] - s) < 1e-10
+    v, val = rule_pair(eig[rules.index("gradient")], [s, -s])
     out.append(
         Claim(
             "Under gradient flow the origin is a saddle (eigenvalues ±s)",
-            g,
-            verdict(ok),
-            detail="autodiff Jacobian",
+            val,
+            v,
+            detail=f"autodiff eigenvalues equal ±s within {EIG_TOL:g}",
+            setting=origin_setting,
         )
     )
-    diff = float(np.max(np.abs(data.manifold_eig_autodiff - data.manifold_eig_closed)))
     w1 = data.manifold_w1.values
-    eig = data.manifold_eig_autodiff.values
-    nonzero = eig[np.arange(len(w1)), np.argmax(np.abs(eig), axis=1)]
-    observed = np.where(np.abs(nonzero) < 1e-12, 0.0, np.sign(nonzero))
-    predicted = np.sign(
-        np.round(w1**2 - (s / w1) ** 2, 12)
-    )  # stable (−1) iff |w2| > |w1|; 0 at the tangent points
-    ok = diff < 1e-10 and bool(np.all(observed == predicted))
+    v, val = rule_manifold(
+        w1, data.manifold_eig_autodiff.values, data.manifold_eig_closed.values, s
+    )
     out.append(
         Claim(
             "On the solution manifold the curl-flow eigenvalues are 0 and w1² − w2²: only |w2| > |w1| is (neutrally) stable",
-            diff,
-            verdict(ok),
-            detail=f"max |autodiff − closed form| over {len(w1)} manifold points; stability sign as predicted: {ok}",
+            val,
+            v,
+            detail=f"max |autodiff − closed form| over {len(w1)} manifold points < {EIG_TOL:g}, and the sign of the non-zero eigenvalue as predicted",
+            setting=f"two-neuron model, s = {s:g}: autodiff Jacobian at {len(w1)} points of w1·w2 = s",
         )
     )
     ratios = data.sep_ratio.values
-    tail = data.sep_tail_min_loss.values
     final = data.sep_final_loss.values
-    bound = data.sep_bound.values
-    inside = ratios < 1
-    osc = bool(np.all(tail[inside] >= 0.999 * bound[inside])) and bool(np.all(bound[inside] > 1e-4))
-    conv = bool(np.all(final[~inside] < 1e-12))
-    printed = float(ratios[np.argmin(np.abs(ratios - 0.5))])
-    printed_ok = bool(final[np.argmin(np.abs(ratios - 0.5))] < 1e-12)
+    printed = int(np.argmin(np.abs(ratios - 0.5)))
+    v, val = rule_converges(final[printed])
     out.append(
         Claim(
             "Regimes are separated by heteroclinic orbits on the circle w1² + w2² = s (as printed)",
-            {"ratio_to_2s": printed, "final_loss": float(final[np.argmin(np.abs(ratios - 0.5))])},
-            verdict(printed_ok),
-            detail="an orbit started on w1²+w2² = 1.0·s (inside 2s) keeps oscillating; the printed circle is a typo for 2s (docs/protocol.md)",
+            {"ratio_to_2s": float(ratios[printed]), "final_loss": val},
+            v,
+            detail="an orbit started on the printed circle w1² + w2² = s (ratio 0.5 to 2s) would converge (final loss < 1e-12) "
+            "if it were the separatrix; it keeps oscillating: the printed circle is a typo for 2s (docs/protocol.md)",
+            setting=sep,
         )
     )
+    v, val = rule_separatrix(ratios, data.sep_tail_min_loss.values, final, data.sep_bound.values)
     out.append(
         Claim(
             "The separatrix is the circle w1² + w2² = 2s, tangent to w1·w2 = s: orbits inside oscillate forever, outside converge",
-            {
-                "ratios": ratios.tolist(),
-                "tail_min_loss": tail.tolist(),
-                "final_loss": final.tolist(),
-            },
-            verdict(osc and conv),
-            detail=f"inside: loss stays ≥ 1/2 (s − R²/2)² over t ≤ {data.attrs['t_sep']}; outside: final loss < 1e-12",
+            val,
+            v,
+            detail=f"inside: loss stays ≥ 1/2 (s − R²/2)² over the second half of t ≤ {data.attrs['t_sep']}; outside: final loss < 1e-12",
+            setting=sep,
         )
     )
-    drift = float(
-        np.max(
-            np.abs(data.traj_invariant.sel(rule="curl") - data.traj_invariant.sel(rule="curl")[0])
-        )
-    )
+    v, val = rule_conserved(data.traj_invariant.sel(**curl).values)
     out.append(
         Claim(
             "Curl flow conserves w1² + w2² (orbits are circles)",
-            drift,
-            verdict(drift < 1e-8),
-            detail="max drift along the integrated trajectory",
+            val,
+            v,
+            detail="max drift along the integrated trajectory < 1e-8",
+            setting=traj,
         )
     )
-    lc = data.traj_loss.sel(rule="curl").values
-    lg = data.traj_loss.sel(rule="gradient").values
     t = data.t.values
-    first_step_up = bool(lc[1] > lc[0])
-    peak = float(lc.max())
-    ascends = first_step_up and peak > lc[0]
-    converges = bool(lc[-1] < 1e-10)
+    lc = data.traj_loss.sel(**curl).values
+    v, val = rule_ascends_then_converges(t, lc)
     out.append(
         Claim(
             "Curl descent initially ascends the loss function, then converges (Fig. 1c inset)",
-            {
-                "initial": float(lc[0]),
-                "peak": peak,
-                "t_peak": float(t[np.argmax(lc)]),
-                "final": float(lc[-1]),
-            },
-            verdict(ascends and converges),
+            val,
+            v,
             detail="loss rises from its initial value before decreasing to < 1e-10",
+            setting=traj,
         )
     )
-
-    def t_conv(loss):
-        idx = np.nonzero(loss < thr)[0]
-        return float(t[idx[0]]) if idx.size else float("inf")
-
-    tc, tg = t_conv(lc), t_conv(lg)
+    v, val = rule_faster(t, lc, data.traj_loss.sel(**grad).values, thr)
     out.append(
         Claim(
             "In some cases curl flow converges faster than gradient flow (Fig. 1, start near the saddle's stable manifold)",
-            {"t_curl": tc, "t_gradient": tg, "threshold": thr},
-            verdict(tc < tg),
-            detail=f"time of first loss < {thr:g} from w0 = {json.loads(data.attrs['settings'])['w0']}",
+            val,
+            v,
+            detail=f"time of first loss < {thr:g} from w0 = {g['w0']}",
+            setting=traj,
         )
     )
     return out

@@ -43,6 +43,7 @@ PAPER_COMPUTE = "None: the paper's statements in Section 2 and Appendix A are an
 PROFILES = {
     "smoke": "1 point per field; two-layer M=5, N=3; recurrent models with 5 neurons (E-I 3E+2I; A.4 2 FF, 2 E, 1 I); 5 radii, 3 weight scales",
     "quick": "3 points per field; two-layer M=8, N=4; recurrent models with 6 neurons (E-I 4E+2I; A.4 3 FF, 2 E, 1 I); 7 radii, 4 weight scales",
+    "decisive": "as paper (theory, seconds to minutes): 8 points per field; two-layer M=20, N=10 (2048 random loop planes); recurrent models with 10 neurons (E-I 7E+3I; A.4 5 FF, 3 E, 2 I); 9 radii, 6 weight scales",
     "paper": "8 points per field; two-layer M=20, N=10 (2048 random loop planes); recurrent models with 10 neurons (E-I 7E+3I; A.4 5 FF, 3 E, 2 I); 9 radii, 6 weight scales",
 }
 
@@ -90,6 +91,15 @@ SETTINGS: dict[str, Settings] = {
         samples=3,
         n_radii=7,
         n_scales=4,
+    ),
+    "decisive": Settings(
+        rules=dict(M=20, N=10),
+        ei=dict(N=10, n_inh=3),
+        heb=dict(N=10),
+        a4=dict(M=5, N=3, n_inh=2),
+        samples=8,
+        n_radii=9,
+        n_scales=6,
     ),
     "paper": Settings(
         rules=dict(M=20, N=10),
@@ -472,96 +482,148 @@ def _slope(x: np.ndarray, y: np.ndarray) -> float:
     return float(linregress(np.log(x), np.log(np.abs(y))).slope)
 
 
+# ---- verdict rules: pure functions of arrays, each tested on both sides of its threshold ----
+
+
+def rule_class(asymmetry, circulation, says: str, tol: float = ZERO_TOL) -> tuple[str, str]:
+    """The measured class (gradient: both indices < ``tol`` at every point; non-gradient:
+    both exceed it somewhere; else inconclusive) equals what the paper ``says``."""
+    a, c = np.asarray(asymmetry, float), np.asarray(circulation, float)
+    measured = classify(CurlIndex(a, c, a, 0, 0.0, 0, 0), tol)
+    return verdict(measured == says), measured
+
+
+def rule_zero_circulation(
+    radii, circulation, jacobian_norm: float, tol: float = 1e-8
+) -> tuple[str, float]:
+    """A gradient field: |circulation| / (π r² ‖J‖) < ``tol`` (round-off) at every radius."""
+    r = np.asarray(radii, float)
+    rel = float(np.max(np.abs(np.asarray(circulation, float)) / (np.pi * r**2 * jacobian_norm)))
+    return verdict(rel < tol), rel
+
+
+def rule_area_scaling(radii, circulation, tol: float = 0.05) -> tuple[str, float]:
+    """A smooth non-gradient field: the circulation scales as r² (log-log slope within
+    ``tol`` of 2; the next order of the loop integral is r⁴, so the slope is 2 + O(r²))."""
+    slope = _slope(np.asarray(radii, float), np.asarray(circulation, float))
+    return verdict(abs(slope - 2.0) < tol), slope
+
+
+def rule_measures_agree(asymmetry, circulation, stderr) -> tuple[str, dict]:
+    """The Jacobian asymmetry a and the loop index c agree where a > 1e-3: |a − c| < 1e-3 a
+    (the O(r²) truncation of the loops) + 4 sampling standard errors of c. "not tested"
+    without non-gradient points."""
+    a, c, err = (np.asarray(x, float) for x in (asymmetry, circulation, stderr))
+    big = a > 1e-3
+    if not np.any(big):
+        return "not tested", {"max_rel_diff": None, "worst_ratio": None}
+    worst = float(np.max(np.abs(a - c)[big] / (1e-3 * a + 4.0 * err)[big]))
+    rel = float(np.max(np.abs(a[big] - c[big]) / a[big]))
+    return verdict(worst < 1.0), {"max_rel_diff": rel, "worst_ratio": worst}
+
+
+def rule_order(
+    weight_scale, asymmetry, expected: float, tol: float = ZERO_TOL
+) -> tuple[str, float]:
+    """The curl enters at order ``expected`` in the weight scale: the asymmetry is non-zero
+    (> ``tol``) at every scale and its log-log slope is within :data:`SLOPE_TOL` of ``expected``."""
+    y = np.asarray(asymmetry, float)
+    if not np.all(y > tol):
+        return verdict(False), float("nan")
+    slope = _slope(np.asarray(weight_scale, float), y)
+    return verdict(abs(slope - expected) < SLOPE_TOL), slope
+
+
 def claims(data: xr.Dataset) -> list[Claim]:
     """One claim per table row (paper statement vs measured class), plus the loop-area
     scaling, the agreement of the two measures and the weight-scale orders."""
     found: list[Claim] = []
     tol = float(data.attrs.get("zero_tol", ZERO_TOL))
+    n_points = data.sizes["sample"]
     for case in data["case"].values:
         row = data.sel(case=case)
-        measured = _measured(data, case)
         says = str(row["paper_says"].values)
-        a = float(row["jacobian_asymmetry"].max())
-        c = float(row["circulation_index"].max())
+        v, measured = rule_class(
+            row["jacobian_asymmetry"].values, row["circulation_index"].values, says, tol
+        )
         found.append(
             Claim(
                 claim=str(row["statement"].values),
                 value={
-                    "jacobian_asymmetry_max": a,
-                    "circulation_index_max": c,
+                    "jacobian_asymmetry_max": float(row["jacobian_asymmetry"].max()),
+                    "circulation_index_max": float(row["circulation_index"].max()),
                     "measured": measured,
                     "paper_says": says,
                 },
-                verdict=verdict(measured == says),
+                verdict=v,
                 detail=(
-                    f"{row['label'].values}: gradient if both indices < {tol:g} at every sampled point "
-                    f"({data.sizes['sample']} points, dimension {int(row['dimension'])}); measured {measured}, paper says {says}"
+                    f"{row['label'].values}: gradient if both indices < {tol:g} at every sampled point; "
+                    f"measured {measured}, paper says {says}"
+                ),
+                setting=(
+                    f"{n_points} sampled points, parameter dimension {int(row['dimension'])}, "
+                    f"{int(row['n_planes'])} loop planes per point, loop radius {data.attrs['radius']:g}"
                 ),
             )
         )
 
-    # loop-area scaling of the circulation
     radii = data["radius"].values
+    loops = f"{radii.size} loop radii in [{radii[0]:.0e}, {radii[-1]:.0e}], {data.attrs['n_loop_points']} points per loop"
     for lc in data["loop_case"].values:
         circ = data["circulation"].sel(loop_case=lc).values
-        norm = float(data["loop_jacobian_norm"].sel(loop_case=lc))
         if lc == "gd":
-            rel = float(np.max(np.abs(circ) / (np.pi * radii**2 * norm)))
+            v, val = rule_zero_circulation(
+                radii, circ, float(data["loop_jacobian_norm"].sel(loop_case=lc))
+            )
             found.append(
                 Claim(
                     claim="A gradient field has zero circulation around every closed loop (GD, any radius).",
-                    value=rel,
-                    verdict=verdict(rel < 1e-8),
-                    detail=f"max |circulation| / (pi r^2 ||J||) over r in [{radii[0]:.0e}, {radii[-1]:.0e}]; threshold 1e-8 (round-off)",
+                    value=val,
+                    verdict=v,
+                    detail="max |circulation| / (pi r^2 ||J||) over the radii; threshold 1e-8 (round-off)",
+                    setting=loops,
                 )
             )
             continue
-        slope = _slope(radii, circ)
+        v, val = rule_area_scaling(radii, circ)
         found.append(
             Claim(
                 claim=f"The circulation of a smooth non-gradient field scales with the loop area, ~ r^2 ({data['loop_label'].sel(loop_case=lc).values}).",
-                value=slope,
-                verdict=verdict(abs(slope - 2.0) < 0.05),
-                detail=f"log-log slope of |circulation| vs r over {radii.size} radii; |slope - 2| < 0.05 required",
+                value=val,
+                verdict=v,
+                detail="log-log slope of |circulation| vs r; |slope - 2| < 0.05 required",
+                setting=loops,
             )
         )
 
-    # the two measures agree: to 1e-3 (O(r^2) truncation) where every loop plane is used,
-    # within 4 sampling standard errors (+1e-3) where planes are sampled
-    a = data["jacobian_asymmetry"].values
-    c = data["circulation_index"].values
     err = data["circulation_stderr"].values
-    big = a > 1e-3
-    worst = float(np.max(np.abs(a - c)[big] / (1e-3 * a + 4.0 * err)[big])) if np.any(big) else 0.0
-    rel = float(np.max(np.abs(a[big] - c[big]) / a[big])) if np.any(big) else 0.0
-    sampled = int(np.sum(err[big] > 0))
+    v, val = rule_measures_agree(
+        data["jacobian_asymmetry"].values, data["circulation_index"].values, err
+    )
     found.append(
         Claim(
             claim="Meter self-check: the Jacobian asymmetry and the loop-circulation index agree (two independent routes).",
-            value=rel,
-            verdict=verdict(worst < 1.0),
-            uncertainty=float(np.max(err[big] / a[big])) if np.any(big) else 0.0,
+            value=val,
+            verdict=v,
             detail=(
-                f"max relative difference over all non-gradient rows and points (r = {data.attrs['radius']:g}); "
-                f"required |a - c| < 1e-3 a + 4 stderr (stderr from sampled loop planes, {sampled} sampled "
-                f"points); worst ratio {worst:.3g}"
+                f"every non-gradient row and point (r = {data.attrs['radius']:g}); required |a - c| < 1e-3 a + 4 stderr "
+                f"(stderr from sampled loop planes, {int(np.sum(err > 0))} sampled points)"
             ),
+            setting=f"{data.sizes['case']} fields × {n_points} points",
         )
     )
 
-    # orders in the weight scale
     w = data["weight_scale"].values
     for oc in data["order_case"].values:
-        y = data["scale_asymmetry"].sel(order_case=oc).values
         expected = float(data["expected_slope"].sel(order_case=oc))
-        ok = bool(np.all(y > tol))
-        slope = _slope(w, y) if ok else float("nan")
+        v, val = rule_order(w, data["scale_asymmetry"].sel(order_case=oc).values, expected, tol)
         found.append(
             Claim(
                 claim=str(data["order_statement"].sel(order_case=oc).values),
-                value=slope,
-                verdict=verdict(ok and abs(slope - expected) < SLOPE_TOL),
-                detail=f"log-log slope of the Jacobian asymmetry vs w in [{w[0]:.2g}, {w[-1]:.2g}]; expected {expected:g} +- {SLOPE_TOL}",
+                value=val,
+                verdict=v,
+                detail=f"log-log slope of the Jacobian asymmetry vs w; expected {expected:g} +- {SLOPE_TOL}",
+                setting=f"{w.size} weight scales w in [{w[0]:.2g}, {w[-1]:.2g}], {n_points} points each",
             )
         )
     return found
