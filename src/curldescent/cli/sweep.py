@@ -173,7 +173,7 @@ def sweep(
         str | None,
         typer.Option(
             "--profile",
-            help="With 'list': only the figures' sweeps of this profile (smoke, quick, paper).",
+            help="With 'list': only the figures' sweeps of this profile (smoke, quick, decisive, paper).",
         ),
     ] = None,
 ) -> None:

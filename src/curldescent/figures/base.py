@@ -226,13 +226,15 @@ def profile_settings(settings: Mapping[str, _S], profile: str) -> _S:
         SpecError: ``profile`` is not a key of ``settings`` (the message names the keys).
 
     Examples:
-        >>> profile_settings({"smoke": 1, "quick": 2, "paper": 3}, "quick")
+        >>> profile_settings({"smoke": 1, "quick": 2, "decisive": 3, "paper": 4}, "quick")
         2
     """
     if profile not in settings:
         from curldescent.specs import SpecError
 
-        raise SpecError(f"unknown profile {profile!r}; allowed: {', '.join(settings)}")
+        names = [p for p in PROFILE_NAMES if p in settings]
+        names += [p for p in settings if p not in names]
+        raise SpecError(f"unknown profile {profile!r}; allowed: {', '.join(names)}")
     return settings[profile]
 
 
