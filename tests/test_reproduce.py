@@ -239,3 +239,55 @@ def test_bad_input(tmp_path, capsys):
     assert code == 2 and "--jobs must be >= 1" in err and not (tmp_path / "j").exists()
     code, err = _run(["reproduce", "--profile", "fast"], capsys)
     assert code == 2 and "'fast' is not one of" in err
+
+
+def _children(pid: int) -> set[int]:
+    """Live child processes of ``pid`` (Linux /proc)."""
+    found = set()
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            text = status.read_text()
+        except OSError:
+            continue
+        fields = dict(line.split(":\t", 1) for line in text.splitlines() if ":\t" in line)
+        if fields.get("PPid", "").strip() == str(pid) and not fields.get("State", "").startswith(
+            "Z"
+        ):
+            found.add(int(status.parent.name))
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="needs Linux /proc")
+def test_sigterm_stops_the_figure_processes(tmp_path):
+    import os
+    import signal
+    import time
+
+    script = "from curldescent.cli.main import main; main()"
+    args = ["reproduce", "--profile", "smoke", "--only", "fig3,fig4", "--jobs", "2"]
+    proc = subprocess.Popen(
+        [sys.executable, "-c", script, *args, "--out", str(tmp_path / "r")],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.time() + 120
+    workers: set[int] = set()
+    while time.time() < deadline and len(workers) < 2 and proc.poll() is None:
+        # the pool's spawned figure processes (a resource tracker may be a child too)
+        workers = {
+            c for c in _children(proc.pid) if "spawn_main" in Path(f"/proc/{c}/cmdline").read_text()
+        }
+        time.sleep(0.2)
+    assert len(workers) == 2, "the figure processes did not start"
+    time.sleep(2)  # inside the figures' work
+    os.kill(proc.pid, signal.SIGTERM)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130 and "error: interrupted" in err and "Traceback" not in err, err
+    time.sleep(1)
+    alive = [
+        w
+        for w in workers
+        if Path(f"/proc/{w}").exists() and "Z" not in Path(f"/proc/{w}/stat").read_text().split()[2]
+    ]
+    assert not alive, f"figure processes still running after SIGTERM: {alive}"

@@ -261,7 +261,8 @@ def reproduce(
                 for i in range(jobs):
                     slots.put(ids[i % len(ids)])
                 pinning = {"initializer": pin_device, "initargs": (slots,)}
-            with ProcessPoolExecutor(max_workers=jobs, mp_context=spawn, **pinning) as pool:
+            pool = ProcessPoolExecutor(max_workers=jobs, mp_context=spawn, **pinning)
+            try:
                 futures = {pool.submit(_run_entry_in_worker, n, profile, out): n for n in order}
                 log(f"{len(names)} figures ({profile}), {jobs} at a time in separate processes")
                 pending = set(futures)
@@ -269,6 +270,14 @@ def reproduce(
                     finished, pending = wait(pending, return_when=FIRST_COMPLETED)
                     for fut in finished:
                         record(fut.result())
+            except BaseException:
+                # interrupted (Ctrl-C, SIGTERM): stop the figure processes too, instead of
+                # waiting for them; their stores resume on the next run
+                pool.shutdown(wait=False, cancel_futures=True)
+                for child in multiprocessing.active_children():
+                    child.terminate()
+                raise
+            pool.shutdown()
     finally:
         bar.close()
     entries = [done[n] for n in names]

@@ -474,6 +474,8 @@ def reproduce(
     ] = None,
 ) -> None:
     """Reproduce every figure and claim of the paper; write OUT/index.html."""
+    import signal
+
     from curldescent.reproduce import parse_only
     from curldescent.reproduce import reproduce as run
 
@@ -487,15 +489,23 @@ def reproduce(
     command += f" --jobs {jobs}" if jobs else ""
     if jobs is not None and jobs < 1:
         raise SpecError(f"--jobs must be >= 1 (got {jobs})")
-    path, entries = run(
-        profile=profile.value,
-        out=out,
-        only=names,
-        executor=_executor(workers, scheduler, scheduler_file),
-        jobs=jobs,
-        command=command,
-        log=lambda m: typer.echo(m, err=True),
-    )
+    # SIGTERM stops the figure processes as Ctrl-C does (they would run on otherwise)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    try:
+        path, entries = run(
+            profile=profile.value,
+            out=out,
+            only=names,
+            executor=_executor(workers, scheduler, scheduler_file),
+            jobs=jobs,
+            command=command,
+            log=lambda m: typer.echo(m, err=True),
+        )
+    except KeyboardInterrupt:
+        typer.echo(
+            f"\nerror: interrupted; run the same command again to resume ({command})", err=True
+        )
+        raise typer.Exit(130) from None
     failed = [e.name for e in entries if e.error]
     typer.echo(f"wrote {path}" + (f"; FAILED figures: {', '.join(failed)}" if failed else ""))
     if failed:
