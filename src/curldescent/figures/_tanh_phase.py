@@ -277,7 +277,7 @@ def phase_panel(
                 ms=5,
                 lw=1,
                 ecolor="w",
-                label="tanh simulations (midpoint crossing)",
+                label="simulations (midpoint crossing)",
             )
     set_c_limits(ax, p.c.values)
     ax.set(
