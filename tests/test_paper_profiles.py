@@ -57,16 +57,35 @@ def test_fig4_paper_grids(key):
     assert {(s.task.start, s.task.perturb_W1, s.task.perturb_W2) for s in specs} == {want}
 
 
+def _check_readout_grid(sweep, n_seeds):
+    """A Fig. 8 grid: Fig. 4's grid (_check_grid) with 200 checkpoints (the authors')."""
+    import dataclasses
+
+    assert sweep.base.train.n_checkpoints == 200
+    fixed = dataclasses.replace(sweep, base=sweep.base.replace(**{"train.n_checkpoints": 100}))
+    specs = _check_grid(fixed, READOUT_C, n_seeds, batch=None)
+    return [s.replace(**{"train.n_checkpoints": 200}) for s in specs]
+
+
 def test_fig6_and_fig8_paper_grids():
     sw6 = fig6.sweeps("paper")
+    assert set(sw6) == {"main", "zoom", "linear"}
     _check_grid(sw6["main"], HIDDEN_C, 10, batch=10)
-    zoom = _axis(sw6["zoom"], "c")
-    assert len(zoom) == 12 and zoom.min() == pytest.approx(0.1) and zoom.max() == pytest.approx(0.7)
+    zoom_c = np.linspace(0.1, 0.7, 20)  # Fig. 6b: its own sweep, 1e5 epochs
+    _check_grid(sw6["zoom"], zoom_c, 10, batch=10)
+    _check_grid(sw6["linear"], zoom_c, 10, batch=10)
     sw8 = fig8.sweeps("paper")
-    _check_grid(sw8["final"], READOUT_C, 10, batch=None)
-    _check_grid(sw8["peak"], READOUT_C, 20, batch=None)
-    for s in sw6["main"].point_specs()[:3] + sw8["final"].point_specs()[:3]:
-        assert s.network.activation == "tanh"
+    assert set(sw8) == {"main", "linear", "random"}
+    for key in ("main", "linear"):  # panels a and b: one sweep from 1e-15 off the manifold
+        specs = _check_readout_grid(sw8[key], 20)
+        assert {(s.task.start, s.task.perturb_W1) for s in specs} == {("teacher", 1e-15)}
+    random = _check_readout_grid(sw8["random"], 10)
+    assert {s.task.start for s in random} == {"random"}  # beyond the paper
+    for key, sw in (("fig6", sw6), ("fig8", sw8)):
+        acts = {k: {s.network.activation for s in x.point_specs()[:5]} for k, x in sw.items()}
+        assert acts == {k: {"linear" if k == "linear" else "tanh"} for k in sw}, key
+        # one task per c, shared by the seeds; the linear control draws the same one
+        assert {s.task_seed for x in sw.values() for s in x.point_specs()[:50]} == {0}
 
 
 @pytest.mark.parametrize(
