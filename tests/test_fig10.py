@@ -8,7 +8,6 @@ import pytest
 import xarray as xr
 
 from curldescent.figures import fig10
-from curldescent.figures._convergence import RULES
 from curldescent.figures.base import VERDICTS, run_figure
 from curldescent.specs import SpecError
 
@@ -49,23 +48,23 @@ def test_fig10_sweeps_use_the_paper_letters():
     assert sw["fig10b-quick"].axes[0].values == (500,)  # N_train 1000: fig10a's runs
     assert sw["fig10c-quick"].axes[0].values == (0.5,)  # init scale 2: fig10a's runs
     assert fig10.planned_runs("quick") == 16 + 16 + 16
+    assert fig10.sweeps("decisive")["fig10a-decisive"].base.train.stop_below == 1e-3
     assert fig10.sweeps("paper")["fig10a-paper"].base.task.n_train == 1400
     with pytest.raises(SpecError, match="allowed"):
         fig10.settings("fast")
 
 
-def test_relu_speedup_counts_censored_runs_at_the_cap():
-    conv = np.array(
-        [[[1000.0, np.nan]], [[500.0, 250.0]]]
-    )  # (rule, n_train, seed) -> reorder below
-    data = xr.Dataset(
-        {
-            "conv_c": (("n_train", "rule", "seed"), conv.transpose(1, 0, 2)),
-            "censored_c": (("n_train", "rule", "seed"), np.isnan(conv.transpose(1, 0, 2))),
-            "epochs_c": ((), 2000),
-        },
-        coords={"n_train": [1000], "rule": list(RULES), "seed": [0, 1]},
-    )
-    s = fig10.speedup(data, "c")
-    expected = np.mean([np.log10(1000 / 500), np.log10(2000 / 250)])
-    assert float(s.sel(n_train=1000)) == pytest.approx(expected)
+def test_relu_vs_tanh_row_reads_fig5_through_the_store(tmp_path):
+    """The ReLU-vs-tanh row does not depend on which figure ran first: Fig. 10 runs (or
+    reads) Fig. 5's training-set panel through the shared sweep store."""
+    from curldescent.figures import fig5
+
+    data = fig10.compute("smoke", tmp_path)
+    assert "tanh_log10_speedup_c" in data and data.n_train_tanh.values.tolist() == [40]
+    stores = {p.name.rsplit("-", 1)[0] for p in (tmp_path / "data").iterdir()}
+    assert {"fig5b-smoke", "fig10a-smoke", "fig10c-smoke"} <= stores
+    again = fig5.compute("smoke", tmp_path)
+    assert again.attrs["computed_batches"] < again.attrs["batches"]  # b was there already
+    rows = {c.claim[:4]: c for c in fig10.claims(data)}
+    assert rows["(5')"].verdict in VERDICTS and rows["(5')"].setting
+    assert all(c.setting for c in fig10.claims(data))

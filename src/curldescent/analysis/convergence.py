@@ -397,17 +397,21 @@ def bootstrap_crossing(
 def max_rise(loss: Any, threshold: float, axis: int = -1) -> np.ndarray:
     """How far a loss curve climbs back up before it first drops below ``threshold``: the
     largest log10(loss / lowest earlier loss) over the checkpoints up to that point (0 for a
-    curve that never rises; NaN checkpoints after a stop are ignored). A curve that turns
-    non-finite (diverged) before the threshold gets +inf."""
+    curve that never rises). NaN checkpoints (not simulated: after a stop) are skipped; a
+    curve that becomes infinite before the threshold gets +inf.
+
+    Examples:
+        >>> max_rise([[1.0, 0.5, 2.0, 1e-4], [1.0, 0.5, 0.2, np.nan]], 1e-3).round(3).tolist()
+        [0.602, 0.0]
+    """
     L = np.moveaxis(np.asarray(loss, dtype=float), axis, -1)
     below = L < threshold
     first = np.where(below.any(-1), np.argmax(below, -1), L.shape[-1] - 1)
     upto = np.arange(L.shape[-1]) <= first[..., None]
-    stopped = np.isnan(L) & ~np.isnan(L[..., :1]) & ~upto  # NaN only after a stop
-    bad = (~np.isfinite(L) & upto & ~stopped).any(-1)
-    logs = np.log10(np.where(upto & np.isfinite(L) & (L > 0), L, np.nan))
+    blown = (np.isinf(L) & upto).any(-1)
+    with np.errstate(divide="ignore"):
+        logs = np.where(upto & np.isfinite(L) & (L > 0), np.log10(np.where(L > 0, L, 1.0)), np.nan)
     low = np.fmin.accumulate(np.where(np.isnan(logs), np.inf, logs), axis=-1)
-    prev = np.concatenate([np.full(low.shape[:-1] + (1,), np.inf), low[..., :-1]], -1)
+    prev = np.concatenate([np.full((*low.shape[:-1], 1), np.inf), low[..., :-1]], -1)
     rise = np.where(np.isfinite(prev) & ~np.isnan(logs), logs - prev, 0.0)
-    out = np.maximum(rise.max(-1), 0.0)
-    return np.where(bad, np.inf, out)
+    return np.where(blown, np.inf, np.maximum(rise.max(-1), 0.0))

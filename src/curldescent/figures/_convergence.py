@@ -396,14 +396,16 @@ def _runs(store: xr.Dataset, dims: tuple[str, ...], threshold: float) -> dict[st
     te = ds.test_error.transpose(*dims, "epoch").values
     with np.errstate(all="ignore"):
         best = np.nanmin(np.where(np.isfinite(te), te, np.nan), axis=-1)
+    div = ds.diverged.transpose(*dims).values.astype(bool)
+    rise = max_rise(ds.train_error.transpose(*dims, "epoch").values, threshold)
     return {
         "conv": conv,
         "cens": np.isnan(conv),
         "stop": ds.stop_epoch.transpose(*dims).values,
-        "div": ds.diverged.transpose(*dims).values.astype(bool),
+        "div": div,
         "init": te[..., 0],
         "best": best,
-        "rise": max_rise(ds.train_error.transpose(*dims, "epoch").values, threshold),
+        "rise": np.where(div & np.isnan(conv), np.inf, rise),  # blew up before the threshold
     }
 
 
