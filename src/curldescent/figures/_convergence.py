@@ -647,6 +647,10 @@ def cost(sweeps: Mapping[str, SweepSpec], stores: Mapping[str, xr.Dataset]) -> d
 # --------------------------------------------------------------------------- plot
 
 
+#: the per-point tests' short names on the plots
+TEST_TAGS = {"t-test": "t", "censored Wilcoxon": "W"}
+
+
 def _fmt_p(p: float) -> str:
     if not np.isfinite(p):
         return "p=n/a"
@@ -805,8 +809,7 @@ def plot_convergence(ax, data: xr.Dataset, p: str, title: str) -> None:
         for i in range(n_x):
             _draw_runs(ax, xs[i], c[i], cen[i], cap, COLORS[r], dx)
     ax.axhline(cap, color="0.6", ls="--", lw=0.8)
-    pt = data[f"stat_{p}_p_ttest"].values
-    ps = data[f"stat_{p}_p_sign"].values
+    tests = [pair_test(r) for r in panel_table(data, p)]
     lo = np.nanmin(np.maximum(conv.values, 1.0)) if np.isfinite(conv.values).any() else cap / 10
     _top_cap(ax, cap, max(lo / 3, 0.5))
     if np.nanmin(conv.values, initial=np.inf) == 0:
@@ -827,7 +830,7 @@ def plot_convergence(ax, data: xr.Dataset, p: str, title: str) -> None:
     ax.set_xlim((xs[0] / 10**pad, xs[-1] * 10**pad) if logx else (xs[0] - pad, xs[-1] + pad))
     ax.set_xticks(xs)
     ax.set_xticklabels(
-        [f"{v:g}\nt: {_fmt_p(pt[i])}\nsign: {_fmt_p(ps[i])}" for i, v in enumerate(xs)]
+        [f"{v:g}\n{TEST_TAGS[tests[i][0]]}: {_fmt_p(tests[i][1])}" for i, v in enumerate(xs)]
     )
     ax.minorticks_off() if logx else None
     ax.set(
@@ -866,10 +869,10 @@ def plot_beyond(ax, data: xr.Dataset, title: str) -> None:
     for v in variants:
         lines = [VARIANT_LABELS[v]]
         for o in data.versus.values:
-            pt = float(data.stat_g_p_ttest.sel(variant=v, versus=o))
-            ps = float(data.stat_g_p_sign.sel(variant=v, versus=o))
+            row = {f: float(data[f"stat_g_{f}"].sel(variant=v, versus=o)) for f in ROW_FIELDS}
+            test, pv = pair_test(row)
             short = "curl" if o == "curl" else "FA"
-            lines.append(f"{short}: t {_fmt_p(pt)}, sign {_fmt_p(ps)}")
+            lines.append(f"{short}: {TEST_TAGS[test]} {_fmt_p(pv)}")
         ticks.append("\n".join(lines))
     ax.set_xticks(range(len(variants)), ticks)
     ax.set_xlim(-0.6, len(variants) - 0.4)
@@ -905,7 +908,7 @@ def _legend(ax, data: xr.Dataset, arms: list[str], curves: str) -> None:
             lw=1,
             label=f"threshold {data.attrs['threshold']:g} (panel {curves})",
         ),
-        Line2D([], [], ls="none", label="p vs GD: paired t-test (t),\nsign test (sign)"),
+        Line2D([], [], ls="none", label="p vs GD: paired t-test (t) or\ncensored Wilcoxon (W)"),
     ]
     ax.legend(handles=handles, loc="center left", handlelength=1.8, borderaxespad=0)
     ax.axis("off")
@@ -967,12 +970,12 @@ def panel_table(data: xr.Dataset, p: str) -> list[dict[str, Any]]:
             cen = data[f"censored_{p}"].sel({dim: x, "rule": r}).values
             row[f"mean_{r}"] = float(np.mean(c[~cen])) if (~cen).any() else None
             row[f"censored_{r}"] = int(cen.sum())
-        row.update({f: float(data[f"stat_{p}_{f}"].sel({dim: x})) for f in _ROW_FIELDS})
+        row.update({f: float(data[f"stat_{p}_{f}"].sel({dim: x})) for f in ROW_FIELDS})
         rows.append(row)
     return rows
 
 
-_ROW_FIELDS = (
+ROW_FIELDS = (
     "p_ttest",
     "p_sign",
     "p_wilcoxon",
@@ -986,7 +989,7 @@ _ROW_FIELDS = (
 
 def scalar_row(data: xr.Dataset, p: str) -> dict[str, Any]:
     """The paired statistics of a panel without an x axis (panel b) as one row."""
-    return {"point": p, **{f: float(data[f"stat_{p}_{f}"]) for f in _ROW_FIELDS}}
+    return {"point": p, **{f: float(data[f"stat_{p}_{f}"]) for f in ROW_FIELDS}}
 
 
 def pair_test(row: dict[str, Any]) -> tuple[str, float]:
@@ -1152,12 +1155,12 @@ def monotone_verdict(rises: Any, tolerance: float = RISE_TOLERANCE) -> tuple[str
 
 def smaller_verdict(small: Any, large: Any, alpha: float) -> tuple[str, float]:
     """ "The effect ``small`` is smaller than ``large``": one-sided Mann–Whitney test on
-    the per-pair log speed-ups (independent samples), level ``alpha``. Not tested if either
-    sample is empty. Returns (verdict, p)."""
+    the per-pair log speed-ups (independent samples), level ``alpha``. Not tested with
+    fewer than 3 pairs in either sample. Returns (verdict, p)."""
     from scipy import stats
 
     a, b = np.ravel(small), np.ravel(large)
-    if a.size == 0 or b.size == 0:
+    if a.size < 3 or b.size < 3:
         return "not tested", math.nan
     if np.all(np.concatenate([a, b]) == a[0]):
         return "not reproduced", 1.0

@@ -11,12 +11,14 @@ readout weight), one of the model's 1010 trainable weights.
   inset: the activation function;
 - **c–f** convergence speed = the first checkpoint epoch with test error < 10⁻³
   (``docs/protocol.md``), against N_train (c), the student init scale (d, N_train = 10⁴), the
-  teacher scale (e, 2·10⁵ epochs) and the number of flipped readout neurons (f). Mean ± SEM
+  teacher scale (e, N_train = 10⁴, 2·10⁵ epochs) and the number of flipped readout neurons
+  (f). Mean ± SEM
   over the runs that converged; runs that never crossed the threshold are **censored**:
-  drawn as open triangles above the axis cap, counted, and compared by a censoring-aware
-  sign test and Wilcoxon test next to the paired t-test on complete pairs (the paper's
-  test). Every seed's gradient and curl runs share teacher, data, initial weights and
-  minibatch order (they differ only in their rule; a run's keys come from its seed);
+  drawn as open triangles above the axis cap and counted. Each point's test is the paired
+  t-test (the paper's test) when every pair converged, else a censoring-aware Wilcoxon
+  test. Every seed's gradient and curl runs share teacher, data, initial weights and
+  minibatch order (they differ only in their rule), and every seed, rule and grid point
+  shares one teacher and one train/test set (``task_seed``);
 - **g** (beyond the paper) the same comparison at the panel-b setting for three output
   conventions (the authors' raw readout error; the exact gradient of the same tanh-output
   loss, :math:`\varphi'` included; a linear output with the exact gradient) and three rules
@@ -28,7 +30,8 @@ also runnable alone with ``curldescent sweep``), stored under ``out/data``; conv
 stop at their first checkpoint below the threshold, whole curves (panel b) run to the end
 (:mod:`curldescent.figures._convergence`, shared with Fig. 10). A run is simulated once:
 panel b's whole runs also give the points of c-g at panel b's setting, which those panels'
-sweeps leave out (each sweep's description says which).
+sweeps leave out (each sweep's description says which). The claims and their rules:
+:func:`claims` (``docs/protocol.md``, Fig. 5).
 """
 
 from __future__ import annotations
@@ -65,8 +68,8 @@ CAPTION = (
     "c-f) Convergence speed (first checkpoint epoch with test error < 1e-3; mean ± SEM over converged runs; "
     "open triangles: censored runs that never crossed) vs training-set size (c), student init scale (d, "
     "N_train = 1e4), teacher scale (e) and number of flipped readout neurons (f); curl vs GD p-values "
-    "(same teacher, data and init per seed) at the foot of each x: paired t-test on complete pairs (t) and "
-    "censoring-aware sign test (sign). "
+    "(same teacher, data and init per seed) at the foot of each x: the paired t-test when every pair "
+    "converged (t), else the censoring-aware Wilcoxon test (W). "
     "g) Beyond the paper: the same comparison with the exact gradient and with feedback alignment. "
     "Reduced profiles use fewer seeds, epochs, grid points and smaller N_train (see PROFILES)."
 )
@@ -439,7 +442,7 @@ def beyond_claims(data: xr.Dataset) -> list[Claim]:
     out = []
     for v in data.variant.values:
         for o in data.versus.values:
-            st = {f: float(data[f"stat_g_{f}"].sel(variant=v, versus=o)) for f in cv._ROW_FIELDS}
+            st = {f: float(data[f"stat_g_{f}"].sel(variant=v, versus=o)) for f in cv.ROW_FIELDS}
             cen = {
                 str(a): int(data.censored_g.sel(variant=v, arm=a).sum()) for a in data.arm.values
             }
