@@ -417,3 +417,25 @@ def test_gradient_arm_is_curl_without_flips_and_flip_panel_pairs_with_zero():
         (0, 1),
         (0, 2),
     ]
+
+
+def test_whole_curves_can_stop_at_the_threshold(tmp_path):
+    """With ``curves_stop`` (the decisive profile), panel b's runs stop at the threshold
+    too; its convergence epochs, the panels built on them and the plot still come out."""
+    import dataclasses
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    s = dataclasses.replace(
+        fig5.settings("smoke"), curves_stop=True, curves={"task.init_scale": 1.0}
+    )
+    sw = cv.build_sweeps(fig5.SETUP, s, "smoke")
+    assert sw["b"].base.train.stop_below == s.threshold
+    data = cv.compute(fig5.SETUP, s, "smoke", tmp_path)
+    stopped = data.stop_b.values < s.epochs
+    assert stopped.any() and np.all(np.isnan(data.test_error_b.values[:, :, -1][stopped]))
+    assert np.all(~data.censored_b.values[stopped] | data.diverged_b.values[stopped])
+    fig = fig5.plot(data)
+    assert fig.axes
+    assert all(c.setting for c in fig5.claims(data))

@@ -48,6 +48,7 @@ import dataclasses
 import itertools
 import json
 import math
+import warnings
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -658,7 +659,11 @@ def _fmt_p(p: float) -> str:
 
 
 def _sem_band(ax, x, y, color, label):
-    m = np.nanmean(y, axis=0)
+    """Mean ± SEM over runs (axis 0) of the runs still simulated at each checkpoint (runs
+    stopped at the threshold end there: the band then follows the slower runs)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # checkpoints after every stop
+        m = np.nanmean(y, axis=0)
     e = np.nan_to_num(sem(y, axis=0))  # one finite value: no band
     ax.plot(x, m, color=color, label=label)
     ax.fill_between(x, np.maximum(m - e, 1e-300), m + e, color=color, alpha=0.25, lw=0)
