@@ -412,8 +412,12 @@ def loss_curve_claim(data: xr.Dataset) -> Claim:
     before it reaches the threshold (:func:`~curldescent.figures._convergence.monotone_verdict`)."""
     N = json.loads(data.attrs["base_spec"])["network"]["N"]
     rises = [data.loss_rise_b.sel(rule="curl").values.ravel()]
-    rises += [data[f"loss_rise_{p}"].sel(rule="curl").values.ravel() for p in ("c", "d", "e")]
-    rises.append(data.loss_rise_f.sel(rule="curl", n_flip=data.n_flip < N / 2).values.ravel())
+    for p in ("c", "d", "e", "f"):
+        curl = data[[f"loss_rise_{p}", f"whole_run_{p}"]].sel(rule="curl")
+        if p == "f":
+            curl = curl.sel(n_flip=[k for k in data.n_flip.values if k < N / 2])
+        own = ~curl[f"whole_run_{p}"].values  # (panel b's runs are counted once, above)
+        rises.append(curl[f"loss_rise_{p}"].values[own])
     r = np.concatenate(rises)
     v, n_up = cv.monotone_verdict(r)
     return Claim(
