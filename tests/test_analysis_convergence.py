@@ -161,3 +161,69 @@ def test_to_dict_and_validation():
         paired_comparison([1.0, 2.0], [1.0])
     with pytest.raises(ValueError, match="alternative"):
         paired_comparison([1.0], [1.0], alternative="bigger")
+
+
+# ------------------------------------------------- multiple tests, trends, crossings, rises
+
+
+def test_holm_matches_the_step_down_definition():
+    from curldescent.analysis.convergence import holm
+
+    p = np.array([0.04, 0.01, np.nan, 0.03, 0.005])
+    adj = holm(p)
+    # sorted finite: 0.005*4, 0.01*3, 0.03*2, 0.04*1 -> running max
+    np.testing.assert_allclose(adj[[4, 1, 3, 0]], [0.02, 0.03, 0.06, 0.06])
+    assert np.isnan(adj[2])
+    assert holm([0.9, 0.8]).max() == 1.0
+
+
+def test_trend_test_against_scipy_and_its_smallest_p():
+    from curldescent.analysis.convergence import smallest_trend_p, trend_test
+
+    x, y = [1, 2, 3, 4, 5], [0.0, 0.2, 0.1, 0.5, 0.6]
+    tau, p = trend_test(x, y, "greater")
+    ref = stats.kendalltau(x, y, alternative="greater")
+    assert tau == pytest.approx(ref.statistic) and p == pytest.approx(ref.pvalue)
+    assert trend_test(x, [1.0] * 5)[1] != trend_test(x, [1.0] * 5)[1]  # NaN: constant
+    assert trend_test(x, x, "greater")[1] == pytest.approx(smallest_trend_p(5)) == 1 / 120
+
+
+def test_detectable_effect_has_the_stated_power():
+    from curldescent.analysis.convergence import detectable_effect
+
+    d = detectable_effect(10, 0.01)
+    rng = np.random.default_rng(0)
+    diffs = rng.normal(d, 1.0, size=(4000, 10))
+    hits = stats.ttest_1samp(diffs, 0.0, axis=1).pvalue < 0.01
+    assert hits.mean() == pytest.approx(0.8, abs=0.03)
+    assert detectable_effect(40, 0.05) < d  # more seeds, laxer level: smaller effects
+
+
+def test_crossing_point_and_its_bootstrap():
+    from curldescent.analysis.convergence import bootstrap_crossing, crossing_point
+
+    x = [1.0, 2.0, 3.0, 4.0]
+    assert crossing_point(x, [1.0, 0.8, 0.2, 0.0]) == pytest.approx(2.5)
+    assert crossing_point(x, [1.0, 1.0, 1.0, 0.9]) == math.inf  # never falls below 1/2
+    assert crossing_point(x, [0.4, 0.0, 0.0, 0.0]) == -math.inf
+    conv = np.zeros((4, 2, 10), bool)
+    conv[:2] = True
+    est, lo, hi = bootstrap_crossing(x, conv)  # every resample crosses between 2 and 3
+    assert est == lo == hi == pytest.approx(3.0 - 0.5)
+    conv[2, :, :4] = True  # 40% at x = 3: the crossing moves towards 3 and gets uncertain
+    est, lo, hi = bootstrap_crossing(x, conv)
+    assert 2.5 < est < 3.0 and lo < est <= hi
+
+
+def test_max_rise_measures_climbs_before_the_threshold():
+    from curldescent.analysis.convergence import max_rise
+
+    curves = np.array(
+        [
+            [1.0, 0.5, 0.2, 0.3, 0.1, 1e-4, 1e-2],  # climbs x1.5 before, x100 after crossing
+            [1.0, 0.9, 0.8, 0.7, 0.6, 0.5, 0.4],  # monotone
+            [1.0, 0.5, 3.0, 0.1, 1e-4, np.nan, np.nan],  # x6 above the minimum, then stopped
+            [1.0, 0.5, np.inf, np.nan, np.nan, np.nan, np.nan],  # blew up
+        ]
+    )
+    np.testing.assert_allclose(max_rise(curves, 1e-3), [np.log10(1.5), 0.0, np.log10(6.0), np.inf])

@@ -94,7 +94,7 @@ def test_pairs_differ_only_in_the_rule():
 
 
 @pytest.mark.parametrize("module", [fig5, fig10])
-@pytest.mark.parametrize("profile", ["smoke", "quick", "paper"])
+@pytest.mark.parametrize("profile", ["smoke", "quick", "paper", "decisive"])
 def test_every_run_is_simulated_once(module, profile):
     """No two runs of a figure's sweeps share a spec (up to ``train.stop_below``), and the
     sweeps hold every run of the panels' whole grids (counted without running)."""
@@ -239,8 +239,10 @@ def _row(**kw):
     base = {
         "n_train": 1000,
         "n_used": 0.0,
+        "n_pairs": 10.0,
         "mean_diff": float("nan"),
         "p_ttest": float("nan"),
+        "p_wilcoxon": 1.0,
         "n_a_faster": 0.0,
         "n_b_faster": 0.0,
         "p_sign": 1.0,
@@ -249,18 +251,137 @@ def _row(**kw):
     return base
 
 
-def test_verdict_logic_on_synthetic_rows():
-    sig_t = _row(n_used=8.0, mean_diff=-500.0, p_ttest=1e-4, n_a_faster=8.0, p_sign=0.0078)
-    sig_sign = _row(n_used=0.0, n_a_faster=8.0, p_sign=2 * 0.5**8)  # GD censored in every pair
-    slow = _row(n_used=8.0, mean_diff=300.0, p_ttest=1e-3, n_b_faster=8.0, p_sign=0.0078)
-    weak = _row(n_used=0.0, n_a_faster=4.0, p_sign=0.125)  # 4 decided pairs cannot reach .01
-    assert fig5.curl_faster(sig_t) and fig5.curl_faster(sig_sign)
-    assert not fig5.curl_faster(slow) and fig5.testable(slow)
-    assert not fig5.testable(weak) and fig5.curl_ahead(weak)
-    assert fig5.all_faster_verdict([sig_t, sig_sign])[0] == "reproduced"
-    assert fig5.all_faster_verdict([sig_t, weak])[0] == "not tested"
-    assert fig5.all_faster_verdict([sig_t, weak, slow])[0] == "not reproduced"
-    assert fig5.all_faster_verdict([])[0] == "not tested"
+def _complete(p, diff=-500.0, n=10.0):
+    """A point where every pair converged: the t-test decides."""
+    return _row(n_used=n, n_pairs=n, mean_diff=diff, p_ttest=p)
+
+
+def _censored(wins, losses, p, n=10.0):
+    """A point with censored runs: the censoring-aware Wilcoxon test decides."""
+    return _row(n_used=0.0, n_pairs=n, n_a_faster=wins, n_b_faster=losses, p_wilcoxon=p)
+
+
+def test_point_test_is_the_t_test_only_when_every_pair_converged():
+    assert cv.pair_test(_complete(0.003)) == ("t-test", 0.003)
+    assert cv.pair_test(_censored(9, 0, 0.004)) == ("censored Wilcoxon", 0.004)
+    # t-test: significant with curl ahead, not significant, or significant the wrong way
+    assert cv.curl_faster(_complete(0.009), 0.01) and not cv.curl_faster(_complete(0.011), 0.01)
+    assert cv.curl_slower(_complete(0.001, diff=300.0), 0.01)
+    assert not cv.curl_faster(_complete(0.001, diff=300.0), 0.01)
+    # censored test: 7 decided pairs can reach p = 2^-6 < .05 but not < .01
+    assert cv.testable(_censored(7, 0, 0.016), 0.05) and not cv.testable(
+        _censored(7, 0, 0.016), 0.01
+    )
+    assert cv.testable(_censored(8, 0, 0.008), 0.01)
+    # ties of censored runs: no decided pair, nothing testable
+    assert not cv.testable(_censored(0, 0, 1.0), 0.05) and cv.direction(_censored(0, 0, 1.0)) == 0
+
+
+def test_all_faster_needs_every_point_and_ties_of_censored_runs_are_not_tested():
+    fast, slow = _complete(1e-4), _complete(0.2)
+    tied = _censored(0, 0, 1.0)  # both runs censored in every pair
+    assert cv.all_faster_verdict([fast, _censored(10, 0, 0.002)], 0.01)[0] == "reproduced"
+    assert cv.all_faster_verdict([fast, slow], 0.01)[0] == "not reproduced"
+    assert cv.all_faster_verdict([fast, tied], 0.01)[0] == "not tested"
+    assert cv.all_faster_verdict([tied], 0.05)[0] == "not tested"
+    assert cv.all_faster_verdict([], 0.01)[0] == "not tested"
+
+
+def test_across_scales_holm_majority_and_no_significant_loss():
+    def scales(ps, diffs):
+        return [
+            {"init_scale": float(i), **_complete(p, d)}
+            for i, (p, d) in enumerate(zip(ps, diffs, strict=True))
+        ]
+
+    ahead = [-1.0] * 4 + [1.0]
+    # one strong point survives Holm over 5 (0.001 * 5 < .01); curl ahead at 4/5
+    assert (
+        cv.across_scales_verdict(scales([0.001, 0.3, 0.4, 0.5, 0.6], ahead), 0.01)[0]
+        == "reproduced"
+    )
+    # p = 0.003 at each of 5 points: 0.003 * 5 = 0.015 fails Holm though each is < .01 alone
+    assert cv.across_scales_verdict(scales([0.003] * 5, [-1.0] * 5), 0.01)[0] == "not reproduced"
+    # ahead at only 2/5
+    assert (
+        cv.across_scales_verdict(scales([0.001, 0.3, 0.4, 0.5, 0.6], [-1, -1, 1, 1, 1]), 0.01)[0]
+        == "not reproduced"
+    )
+    # significantly slower at one point
+    assert (
+        cv.across_scales_verdict(scales([0.001, 0.3, 0.4, 0.5, 0.0001], ahead), 0.01)[0]
+        == "not reproduced"
+    )
+    # most points untestable (ties of censored runs)
+    rows = scales([0.001], [-1.0]) + [{"init_scale": 9.0, **_censored(0, 0, 1.0)}] * 2
+    assert cv.across_scales_verdict(rows, 0.01)[0] == "not tested"
+    assert cv.across_scales_verdict(scales([0.001] * 2, [-1.0] * 2), 0.01)[0] == "not tested"
+
+
+def test_trend_rule_on_both_sides_and_too_few_points():
+    xs = [100, 200, 500, 1000, 2000, 4000]
+    rising = [0.0, 0.0, 0.1, 0.3, 0.5, 0.6]
+    v, tau, p, _ = cv.trend_verdict(xs, rising, "greater", 0.01)
+    assert v == "reproduced" and tau > 0.8 and p < 0.01
+    assert cv.trend_verdict(xs, rising[::-1], "greater", 0.01)[0] == "not reproduced"
+    assert cv.trend_verdict(xs, rising[::-1], "less", 0.01)[0] == "reproduced"
+    assert (
+        cv.trend_verdict(xs, [0.3, 0.1, 0.5, 0.0, 0.6, 0.2], "greater", 0.01)[0] == "not reproduced"
+    )
+    assert cv.trend_verdict(xs[:4], rising[:4], "greater", 0.01)[0] == "not tested"  # 1/4! > .01
+    assert cv.trend_verdict(xs, [0.2] * 6, "greater", 0.01)[0] == "not reproduced"  # flat
+
+
+def test_log_speedup_counts_censored_runs_at_the_cap():
+    conv = np.array([[1000.0, np.nan], [500.0, 250.0]])  # (rule, seed)
+    s = cv.log_speedup(conv, np.isnan(conv), 2000.0)
+    np.testing.assert_allclose(s, [np.log10(2.0), np.log10(8.0)])
+    assert cv.log_speedup(np.array([[0.0], [0.0]]), np.zeros((2, 1), bool), 10.0)[0] == 0.0
+
+
+def test_similar_poor_compares_censored_pairs_on_their_lowest_error():
+    rng = np.random.default_rng(0)
+    gd = 10 ** rng.uniform(-2, -1, 10)  # neither rule reaches 1e-3: all censored
+    assert cv.similar_verdict(gd, gd * 10 ** rng.normal(0, 0.05, 10), 1e-3, 0.01)[0] == "reproduced"
+    assert cv.similar_verdict(gd, gd / 30, 1e-3, 0.01)[0] == "not reproduced"  # curl far better
+    # runs below the threshold all count as the threshold
+    assert cv.similar_verdict(np.full(5, 1e-5), np.full(5, 1e-7), 1e-3, 0.01)[0] == "reproduced"
+    assert cv.similar_verdict(gd[:2], gd[:2], 1e-3, 0.01)[0] == "not tested"
+
+
+def test_teacher_rule_combines_the_parts():
+    assert fig5.teacher_verdict(2.0, "reproduced", ["reproduced", "reproduced"]) == "reproduced"
+    assert (
+        fig5.teacher_verdict(2.0, "reproduced", ["reproduced", "not reproduced"])
+        == "not reproduced"
+    )
+    assert fig5.teacher_verdict(2.0, "not reproduced", ["reproduced"]) == "not reproduced"
+    assert fig5.teacher_verdict(2.0, "not tested", ["reproduced"]) == "not tested"
+    assert fig5.teacher_verdict(np.inf, "reproduced", []) == "not reproduced"  # never poor
+    assert fig5.teacher_verdict(2.0, "reproduced", []) == "not reproduced"  # no scale above
+
+
+def test_critical_location_rule():
+    lo, hi = fig5.CRITICAL_RANGE
+    assert cv.critical_location_verdict(2.2, 1.8, 2.6, lo, hi) == "reproduced"
+    assert cv.critical_location_verdict(0.6, 0.4, 0.8, lo, hi) == "not reproduced"  # below 1
+    assert cv.critical_location_verdict(np.inf, 3.0, np.inf, lo, hi) == "not reproduced"
+    assert cv.critical_location_verdict(3.5, 2.0, np.inf, lo, hi) == "not tested"
+
+
+def test_loss_curve_rule_tolerates_jitter_not_a_rise():
+    assert cv.monotone_verdict([0.0, 0.1, 0.29]) == ("reproduced", 0)
+    assert cv.monotone_verdict([0.0, 0.1, 0.31]) == ("not reproduced", 1)
+    assert cv.monotone_verdict([0.0, np.inf]) == ("not reproduced", 1)  # diverged
+    assert cv.monotone_verdict([])[0] == "not tested"
+
+
+def test_smaller_effect_rule():
+    rng = np.random.default_rng(2)
+    relu, tanh = rng.normal(0.1, 0.1, 40), rng.normal(0.5, 0.1, 10)
+    assert cv.smaller_verdict(relu, tanh, 0.05)[0] == "reproduced"
+    assert cv.smaller_verdict(tanh, relu, 0.05)[0] == "not reproduced"
+    assert cv.smaller_verdict(relu, tanh[:2], 0.05)[0] == "not tested"
 
 
 def test_paired_statistics_have_the_known_answer():
@@ -281,27 +402,6 @@ def test_paired_statistics_have_the_known_answer():
     assert c.n_used == 5 and c.n_censored_b == 3 and c.n_a_faster == 8
 
 
-def test_teacher_claim_finds_the_critical_scale():
-    rows = [
-        {
-            "teacher_scale": 0.5,
-            "censored_gradient": 0,
-            "censored_curl": 0,
-            **_row(n_used=8.0, mean_diff=-900.0, p_ttest=1e-5, n_a_faster=8.0, p_sign=0.0078),
-        },
-        {
-            "teacher_scale": 3.0,
-            "censored_gradient": 8,
-            "censored_curl": 7,
-            **_row(n_a_faster=1.0, p_sign=1.0),
-        },
-    ]
-    c = fig5.teacher_claim(rows, 8)
-    assert c.verdict == "reproduced" and "between 0.5 and 3.0" in c.detail
-    rows[1]["censored_curl"] = 0
-    assert fig5.teacher_claim(rows, 8).verdict == "not reproduced"
-
-
 def test_gradient_arm_is_curl_without_flips_and_flip_panel_pairs_with_zero():
     sw = cv.full_sweeps(fig5.SETUP, fig5.settings("smoke"), "smoke")  # the panels' grids
     c = sw["c"]
@@ -317,3 +417,25 @@ def test_gradient_arm_is_curl_without_flips_and_flip_panel_pairs_with_zero():
         (0, 1),
         (0, 2),
     ]
+
+
+def test_whole_curves_can_stop_at_the_threshold(tmp_path):
+    """With ``curves_stop`` (the decisive profile), panel b's runs stop at the threshold
+    too; its convergence epochs, the panels built on them and the plot still come out."""
+    import dataclasses
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    s = dataclasses.replace(
+        fig5.settings("smoke"), curves_stop=True, curves={"task.init_scale": 1.0}
+    )
+    sw = cv.build_sweeps(fig5.SETUP, s, "smoke")
+    assert sw["b"].base.train.stop_below == s.threshold
+    data = cv.compute(fig5.SETUP, s, "smoke", tmp_path)
+    stopped = data.stop_b.values < s.epochs
+    assert stopped.any() and np.all(np.isnan(data.test_error_b.values[:, :, -1][stopped]))
+    assert np.all(~data.censored_b.values[stopped] | data.diverged_b.values[stopped])
+    fig = fig5.plot(data)
+    assert fig.axes
+    assert all(c.setting for c in fig5.claims(data))

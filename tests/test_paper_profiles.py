@@ -92,32 +92,47 @@ def test_fig6_and_fig8_paper_grids():
     ("module", "seeds", "activation"), [(fig5, 10, "tanh"), (fig10, 40, "relu")]
 )
 def test_fig5_and_fig10_paper_plans(module, seeds, activation):
+    """The authors' grids (``Data_generation/fig5c``, ``fig5d``, ``fig5e``, ``fig5f``,
+    ``fig10ab``, ``fig10c`` argList.txt): 19 N_train values, 17 init scales at N_train 1e4,
+    17 teacher scales in steps of 0.25 at N_train 1e4 with 2e5 epochs, 1-10 flipped readout
+    neurons; 10 (tanh) or 40 (ReLU) seeds; one task shared by every seed and rule."""
+    n_train = [100, 140, 180, 220, 260, 300, 340, 380, 420, 440, 500, 600, 800, 1000]
+    n_train += [1200, 1400, 1600, 1800, 2000]
+    scales = [0.01, 0.1, 0.2, 0.3, 0.5, 0.7, 1, 1.5, 2, 3, 4, 5, 6, 7, 8, 9, 10]
     sw = module.sweeps("paper")
     name = module.SETUP.name
     letters = ("a", "b", "c") if module is fig10 else ("b", "c", "d")
     b = sw[f"{name}{letters[0]}-paper"].point_specs()
     assert {s.seed for s in b} == set(range(seeds))
     assert {s.network.activation for s in b} == {activation}
+    assert {(s.network.M, s.network.N) for s in b} == {(100, 10)}
     assert all(s.train.epochs == 100_000 and s.train.batch_size == 10 for s in b)
+    assert {s.task.n_train for s in b} == {2000 if module is fig5 else 1400}
     # the panels' whole grids (the sweeps leave out the runs of the whole-curve panel)
     full = cv.full_sweeps(module.SETUP, module.settings("paper"), "paper")
     c, d = full["c"], full["d"]
-    xs_c, xs_d = c.axes[0].values, d.axes[0].values
-    assert xs_c[0] == 100 and xs_c[-1] == 2000
-    assert xs_d[0] == 0.01 and xs_d[-1] == 10
+    assert list(c.axes[0].values) == n_train
+    np.testing.assert_allclose(d.axes[0].values, scales)
     assert d.base.task.n_train == 10_000
+    assert {s.task.init_scale for s in c.point_specs()} == {2.0}
     if module is fig5:
         e, f = sw["fig5e-paper"], full["f"]
-        assert e.axes[0].values[0] == 0.1 and e.axes[0].values[-1] == 4
-        assert e.base.train.epochs == 200_000
+        np.testing.assert_allclose(e.axes[0].values, [0.1, *np.arange(1, 17) * 0.25])
+        assert e.base.train.epochs == 200_000 and e.base.task.n_train == 10_000
         assert f.axes[0].values == (0, *range(1, 11))  # 0 flips: gradient descent
+        assert f.base.task.n_train == 2000
         # panel b's runs (N_train 2000, 0 and 1 flips) are in its sweep only
-        assert sw["fig5c-paper"].axes[0].values == xs_c[:-1]
+        assert sw["fig5c-paper"].axes[0].values == tuple(n_train[:-1])
         assert sw["fig5f-paper"].axes[0].values == tuple(range(2, 11))
         assert sw["fig5d-paper"] == d  # N_train 1e4: no run of panel b
+    # one teacher and train/test set for every seed, rule and grid point (task_seed)
+    every = [s for x in full.values() for s in x.point_specs()]
+    assert {s.task_seed for s in every} == {0}
     # paired design: the GD and curl runs of a seed share teacher, data and initial weights
     specs = c.point_specs()
     for i in range(0, len(specs), 2 * seeds):
         for k in range(seeds):
             gd, curl = specs[i + k], specs[i + seeds + k]
             assert (gd.seed, gd.task_seed, gd.task) == (curl.seed, curl.task_seed, curl.task)
+            assert gd.rule.flip_counts(gd.network) == (0, 0)
+            assert curl.rule.flip_counts(curl.network) == (0, 1)

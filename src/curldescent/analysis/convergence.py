@@ -46,7 +46,17 @@ from typing import Any, NamedTuple
 import numpy as np
 from scipy import stats
 
-__all__ = ["ConvergenceEpoch", "PairedComparison", "convergence_epoch", "paired_comparison"]
+__all__ = [
+    "ConvergenceEpoch",
+    "PairedComparison",
+    "convergence_epoch",
+    "crossing_point",
+    "detectable_effect",
+    "holm",
+    "max_rise",
+    "paired_comparison",
+    "trend_test",
+]
 
 
 class ConvergenceEpoch(NamedTuple):
@@ -283,3 +293,125 @@ def paired_comparison(
         p_wilcoxon=p_w,
         alternative=alternative,
     )
+
+
+def holm(pvalues: Any) -> np.ndarray:
+    r"""Holm–Bonferroni adjusted p-values (step-down; family-wise error rate).
+
+    The k-th smallest of the m finite p-values is multiplied by m − k + 1, the running
+    maximum is taken and the result capped at 1. NaN p-values (tests that could not be
+    run) stay NaN and do not count in m.
+
+    Examples:
+        >>> holm([0.01, 0.04, 0.03]).round(3).tolist()
+        [0.03, 0.06, 0.06]
+    """
+    p = np.asarray(pvalues, dtype=float)
+    out = np.full(p.shape, np.nan)
+    ok = np.flatnonzero(np.isfinite(p))
+    order = ok[np.argsort(p[ok], kind="stable")]
+    m = order.size
+    adjusted = np.maximum.accumulate(p[order] * (m - np.arange(m)))
+    out[order] = np.minimum(adjusted, 1.0)
+    return out
+
+
+def trend_test(x: Any, y: Any, alternative: str = "greater") -> tuple[float, float]:
+    """Kendall's rank correlation of ``y`` with ``x`` and its p-value (SciPy; exact null
+    distribution for small samples without ties): ``greater`` tests that ``y`` grows with
+    ``x``, ``less`` that it falls. Returns ``(tau, p)``; NaN for fewer than 2 points or a
+    constant ``y``."""
+    x, y = np.asarray(x, float), np.asarray(y, float)
+    if x.size < 2 or np.all(y == y[0]):
+        return math.nan, math.nan
+    res = stats.kendalltau(x, y, alternative=alternative)
+    return float(res.statistic), float(res.pvalue)
+
+
+def smallest_trend_p(n: int) -> float:
+    """The smallest one-sided p-value Kendall's test can give with ``n`` distinct points:
+    1/n! (every ordering equally likely under no trend)."""
+    return 1.0 / math.factorial(n) if n >= 1 else 1.0
+
+
+def detectable_effect(n: int, alpha: float, power: float = 0.8) -> float:
+    """The smallest standardised mean paired difference (mean / SD of the differences) a
+    two-sided paired t-test with ``n`` pairs detects at level ``alpha`` with probability
+    ``power`` (noncentral t; NaN for n < 2)."""
+    if n < 2:
+        return math.nan
+    from scipy.optimize import brentq
+
+    df = n - 1
+    crit = stats.t.ppf(1 - alpha / 2, df)
+
+    def miss(d: float) -> float:
+        nc = d * math.sqrt(n)
+        lower = float(np.nan_to_num(stats.nct.cdf(-crit, df, nc)))  # (NaN far out: 0)
+        return float(stats.nct.sf(crit, df, nc)) + lower - power
+
+    return float(brentq(miss, 1e-6, 200.0))
+
+
+def crossing_point(x: Any, fraction: Any, level: float = 0.5) -> float:
+    """Where a fraction that falls with ``x`` (increasing ``x``) crosses ``level``: linear
+    interpolation between the last grid point at or above ``level`` and the next one.
+    ``-inf`` if the fraction is below ``level`` at every point, ``+inf`` if it never falls
+    below it after its last point at or above ``level`` (no crossing inside the grid)."""
+    x, f = np.asarray(x, float), np.asarray(fraction, float)
+    above = np.flatnonzero(f >= level)
+    if above.size == 0:
+        return -math.inf
+    i = int(above[-1])
+    if i == x.size - 1:
+        return math.inf
+    return float(x[i] + (f[i] - level) / (f[i] - f[i + 1]) * (x[i + 1] - x[i]))
+
+
+def bootstrap_crossing(
+    x: Any, converged: Any, level: float = 0.5, n_boot: int = 2000, seed: int = 0
+) -> tuple[float, float, float]:
+    """:func:`crossing_point` of the converged fraction, with a percentile bootstrap over
+    seeds. ``converged``: bool array (x, ..., seed); the fraction at each x pools every
+    axis but the first; seeds (the last axis) are resampled together across x (their runs
+    share the seed's initial weights). Returns ``(estimate, low, high)``, the 95%
+    percentile interval (infinite ends where resamples have no crossing inside the grid)."""
+    c = np.asarray(converged, dtype=float)
+    n = c.shape[-1]
+    flat = c.reshape(c.shape[0], -1, n)
+    est = crossing_point(x, flat.mean(axis=(1, 2)), level)
+    rng = np.random.default_rng(seed)
+    boots = np.array(
+        [
+            crossing_point(x, flat[:, :, rng.integers(0, n, n)].mean(axis=(1, 2)), level)
+            for _ in range(n_boot)
+        ]
+    )
+    lo, hi = (
+        np.percentile(boots, [2.5, 97.5], method="lower"),
+        np.percentile(boots, 97.5, method="higher"),
+    )
+    return est, float(lo[0]), float(hi)
+
+
+def max_rise(loss: Any, threshold: float, axis: int = -1) -> np.ndarray:
+    """How far a loss curve climbs back up before it first drops below ``threshold``: the
+    largest log10(loss / lowest earlier loss) over the checkpoints up to that point (0 for a
+    curve that never rises). NaN checkpoints (not simulated: after a stop) are skipped; a
+    curve that becomes infinite before the threshold gets +inf.
+
+    Examples:
+        >>> max_rise([[1.0, 0.5, 2.0, 1e-4], [1.0, 0.5, 0.2, np.nan]], 1e-3).round(3).tolist()
+        [0.602, 0.0]
+    """
+    L = np.moveaxis(np.asarray(loss, dtype=float), axis, -1)
+    below = L < threshold
+    first = np.where(below.any(-1), np.argmax(below, -1), L.shape[-1] - 1)
+    upto = np.arange(L.shape[-1]) <= first[..., None]
+    blown = (np.isinf(L) & upto).any(-1)
+    with np.errstate(divide="ignore"):
+        logs = np.where(upto & np.isfinite(L) & (L > 0), np.log10(np.where(L > 0, L, 1.0)), np.nan)
+    low = np.fmin.accumulate(np.where(np.isnan(logs), np.inf, logs), axis=-1)
+    prev = np.concatenate([np.full((*low.shape[:-1], 1), np.inf), low[..., :-1]], -1)
+    rise = np.where(np.isfinite(prev) & ~np.isnan(logs), logs - prev, 0.0)
+    return np.where(blown, np.inf, np.maximum(rise.max(-1), 0.0))

@@ -48,6 +48,7 @@ import dataclasses
 import itertools
 import json
 import math
+import warnings
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -55,7 +56,14 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
-from curldescent.analysis.convergence import paired_comparison
+from curldescent.analysis.convergence import (
+    detectable_effect,
+    holm,
+    max_rise,
+    paired_comparison,
+    smallest_trend_p,
+    trend_test,
+)
 from curldescent.analysis.statistics import sem
 from curldescent.figures.base import Claim, store_path, verdict
 from curldescent.plotting import OKABE_ITO, PRINT_WIDTH
@@ -136,6 +144,8 @@ class Settings:
         panels: the convergence panels by letter (``c``, ``d``, ...).
         curves: further overrides of the whole-curve panel's runs.
         beyond: the beyond-the-paper comparison (None: not drawn).
+        curves_stop: the whole-curve panel's runs stop at the threshold too (their claim
+            is the time to the threshold; the curves end there).
     """
 
     seeds: int
@@ -146,6 +156,7 @@ class Settings:
     panels: Mapping[str, Panel]
     curves: Mapping[str, Any] = dataclasses.field(default_factory=dict)
     beyond: Beyond | None = None
+    curves_stop: bool = False
 
 
 @dataclasses.dataclass(frozen=True)
@@ -196,7 +207,7 @@ def full_sweeps(setup: Setup, s: Settings, profile: str) -> dict[str, SweepSpec]
     ``b``: whole curves, arm × seed; each convergence panel: x × arm × seed (a flip-count
     panel: flips × seed, with 0 flips = gradient descent); ``g``: case × seed, one case per
     (variant, arm), variant-major (``authors/gradient``, ``authors/curl``, ...). Every sweep
-    but ``b`` stops its runs at the threshold."""
+    but ``b`` (unless ``curves_stop``) stops its runs at the threshold."""
     common = {
         "train.epochs": s.epochs,
         "train.n_checkpoints": s.n_checkpoints,
@@ -221,7 +232,7 @@ def full_sweeps(setup: Setup, s: Settings, profile: str) -> dict[str, SweepSpec]
             description=f"{setup.name} panel {setup.letters[letter]} ({profile} profile)",
         )
 
-    out = {"b": sweep("b", s.curves, lambda b: (_arm_axis(b.rule),), stop=False)}
+    out = {"b": sweep("b", s.curves, lambda b: (_arm_axis(b.rule),), stop=s.curves_stop)}
     for p, panel in s.panels.items():
         if panel.field.startswith("rule."):
 
@@ -361,6 +372,7 @@ _STAT_FIELDS = {
     "n_a_faster": ("pairs where A converged first", "1"),
     "n_b_faster": ("pairs where B converged first", "1"),
     "n_ties": ("tied pairs (both censored or equal)", "1"),
+    "n_pairs": ("pairs (seeds)", "1"),
 }
 
 
@@ -373,22 +385,33 @@ def _stats_vars(prefix: str, dims: tuple[str, ...], comps: np.ndarray, note: str
     return out
 
 
-def _runs(store: xr.Dataset, dims: tuple[str, ...]) -> dict[str, np.ndarray]:
+RUN_ARRAYS = ("conv", "cens", "stop", "div", "init", "best", "rise")
+
+
+def _runs(store: xr.Dataset, dims: tuple[str, ...], threshold: float) -> dict[str, np.ndarray]:
     """Per-run arrays of a store, axes in ``dims`` order: convergence epoch, censoring,
-    last simulated epoch, divergence and initial test error."""
+    last simulated epoch, divergence, initial test error, lowest test error reached and
+    the train loss's largest climb before the threshold (:func:`max_rise`, decades)."""
     ds = store.reset_coords(drop=True)
     conv = ds.convergence_epoch.transpose(*dims).values
+    te = ds.test_error.transpose(*dims, "epoch").values
+    with np.errstate(all="ignore"):
+        best = np.nanmin(np.where(np.isfinite(te), te, np.nan), axis=-1)
+    div = ds.diverged.transpose(*dims).values.astype(bool)
+    rise = max_rise(ds.train_error.transpose(*dims, "epoch").values, threshold)
     return {
         "conv": conv,
         "cens": np.isnan(conv),
         "stop": ds.stop_epoch.transpose(*dims).values,
-        "div": ds.diverged.transpose(*dims).values.astype(bool),
-        "init": ds.test_error.isel(epoch=0).transpose(*dims).values,
+        "div": div,
+        "init": te[..., 0],
+        "best": best,
+        "rise": np.where(div & np.isnan(conv), np.inf, rise),  # blew up before the threshold
     }
 
 
 def _grid_runs(
-    full: SweepSpec, stored: list[tuple[SweepSpec, xr.Dataset, bool]]
+    full: SweepSpec, stored: list[tuple[SweepSpec, xr.Dataset, bool]], threshold: float
 ) -> dict[str, np.ndarray]:
     """Per-run arrays on the grid of ``full`` (a :func:`full_sweeps` sweep), each run read
     from whichever of the ``stored`` (sweep, store, whole) ran it (:func:`run_key`), plus
@@ -396,14 +419,11 @@ def _grid_runs(
     before its crossing (as in a run stopped there); its ``stop`` is its last epoch."""
     source: dict[str, tuple[dict[str, np.ndarray], int, bool]] = {}
     for sweep, store, whole in stored:
-        flat = {k: v.ravel() for k, v in _runs(store, sweep.dims).items()}  # C order
+        flat = {k: v.ravel() for k, v in _runs(store, sweep.dims, threshold).items()}
         for j, spec in enumerate(sweep.point_specs()):
             source.setdefault(run_key(spec), (flat, j, whole))
     runs = [source[run_key(spec)] for spec in full.point_specs()]
-    out = {
-        k: np.array([flat[k][j] for flat, j, _ in runs]).reshape(full.shape)
-        for k in ("conv", "cens", "stop", "div", "init")
-    }
+    out = {k: np.array([flat[k][j] for flat, j, _ in runs]).reshape(full.shape) for k in RUN_ARRAYS}
     out["whole"] = np.array([whole for _, _, whole in runs]).reshape(full.shape)
     out["div"] &= ~out["whole"] | out["cens"]
     return out
@@ -462,6 +482,20 @@ def _run_vars(
             a["init"],
             {"long_name": "initial test error", "units": "1"},
         ),
+        f"best_test_error_{p}": (
+            dims,
+            a["best"],
+            {"long_name": "lowest test error over the simulated checkpoints", "units": "1"},
+        ),
+        f"loss_rise_{p}": (
+            dims,
+            a["rise"],
+            {
+                "long_name": "largest climb of the train loss above its earlier minimum "
+                "before the threshold (log10)",
+                "units": "decades",
+            },
+        ),
     }
 
 
@@ -501,7 +535,7 @@ def compute(setup: Setup, s: Settings, profile: str, out: Path, executor: Any = 
         b.test_error.transpose("rule", "seed", "epoch").values,
         {"long_name": "test error (1/2 MSE)", "units": "1"},
     )
-    a = _runs(b, ("rule", "seed"))
+    a = _runs(b, ("rule", "seed"), thr)
     data.update(_run_vars("b", ("rule", "seed"), a, thr))
     comp = paired_arms(a["conv"], a["cens"], 1, 0, ("curl", "gradient"))
     data.update(_stats_vars("stat_b", (), np.array(comp, dtype=object), "curl vs gradient"))
@@ -513,7 +547,7 @@ def compute(setup: Setup, s: Settings, profile: str, out: Path, executor: Any = 
             vals,
             {"long_name": PANEL_LABELS[panel.dim][0], "units": "1"},
         )
-        a = _panel_runs(_grid_runs(full[p], _stored(sweeps, stores, p)), full[p], panel)
+        a = _panel_runs(_grid_runs(full[p], _stored(sweeps, stores, p), thr), full[p], panel)
         data.update(_run_vars(p, (panel.dim, "rule", "seed"), a, thr))
         comps = np.empty(len(vals), dtype=object)
         for i in range(len(vals)):
@@ -525,7 +559,7 @@ def compute(setup: Setup, s: Settings, profile: str, out: Path, executor: Any = 
         variants, arms = list(s.beyond.variants), list(s.beyond.arms)
         coords["variant"] = ("variant", variants)
         coords["arm"] = ("arm", arms)
-        a = _grid_runs(full["g"], _stored(sweeps, stores, "g"))
+        a = _grid_runs(full["g"], _stored(sweeps, stores, "g"), thr)
         a = {k: v.reshape(len(variants), len(arms), s.seeds) for k, v in a.items()}
         data.update(_run_vars("g", ("variant", "arm", "seed"), a, thr))
         others = [x for x in arms if x != "gradient"]
@@ -555,8 +589,29 @@ def compute(setup: Setup, s: Settings, profile: str, out: Path, executor: Any = 
         **cost(sweeps, stores),
         computed_batches=computed,
         n_runs=count_runs(sweeps),
+        **{f"setting_{p}": describe_sweep(sw, s.seeds) for p, sw in full.items()},
     )
     return ds
+
+
+def panel_runs(
+    setup: Setup, s: Settings, profile: str, out: Path, p: str, executor: Any = None
+) -> dict[str, np.ndarray]:
+    """Run (or resume) only the sweeps that hold convergence panel ``p``'s runs (its own
+    and panel b's) into ``out/data`` and return its per-run arrays, axes (x, rule, seed),
+    as :func:`compute` lays them out. Another figure reads a panel through the shared
+    sweep store this way, whether or not this figure ran first."""
+    from curldescent.sweeps import execute_sweep, open_sweep
+
+    sweeps = build_sweeps(setup, s, profile)
+    needed = {q: sweeps[q] for q in (p, "b") if q in sweeps}
+    stores = {}
+    for q, sweep in needed.items():
+        path = store_path(out, sweep)
+        execute_sweep(sweep, path, executor)
+        stores[q] = open_sweep(path).load()
+    full = full_sweeps(setup, s, profile)[p]
+    return _panel_runs(_grid_runs(full, _stored(needed, stores, p), s.threshold), full, s.panels[p])
 
 
 def _stored(
@@ -593,6 +648,10 @@ def cost(sweeps: Mapping[str, SweepSpec], stores: Mapping[str, xr.Dataset]) -> d
 # --------------------------------------------------------------------------- plot
 
 
+#: the per-point tests' short names on the plots
+TEST_TAGS = {"t-test": "t", "censored Wilcoxon": "W"}
+
+
 def _fmt_p(p: float) -> str:
     if not np.isfinite(p):
         return "p=n/a"
@@ -600,7 +659,11 @@ def _fmt_p(p: float) -> str:
 
 
 def _sem_band(ax, x, y, color, label):
-    m = np.nanmean(y, axis=0)
+    """Mean ± SEM over runs (axis 0) of the runs still simulated at each checkpoint (runs
+    stopped at the threshold end there: the band then follows the slower runs)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # checkpoints after every stop
+        m = np.nanmean(y, axis=0)
     e = np.nan_to_num(sem(y, axis=0))  # one finite value: no band
     ax.plot(x, m, color=color, label=label)
     ax.fill_between(x, np.maximum(m - e, 1e-300), m + e, color=color, alpha=0.25, lw=0)
@@ -751,8 +814,7 @@ def plot_convergence(ax, data: xr.Dataset, p: str, title: str) -> None:
         for i in range(n_x):
             _draw_runs(ax, xs[i], c[i], cen[i], cap, COLORS[r], dx)
     ax.axhline(cap, color="0.6", ls="--", lw=0.8)
-    pt = data[f"stat_{p}_p_ttest"].values
-    ps = data[f"stat_{p}_p_sign"].values
+    tests = [pair_test(r) for r in panel_table(data, p)]
     lo = np.nanmin(np.maximum(conv.values, 1.0)) if np.isfinite(conv.values).any() else cap / 10
     _top_cap(ax, cap, max(lo / 3, 0.5))
     if np.nanmin(conv.values, initial=np.inf) == 0:
@@ -773,7 +835,7 @@ def plot_convergence(ax, data: xr.Dataset, p: str, title: str) -> None:
     ax.set_xlim((xs[0] / 10**pad, xs[-1] * 10**pad) if logx else (xs[0] - pad, xs[-1] + pad))
     ax.set_xticks(xs)
     ax.set_xticklabels(
-        [f"{v:g}\nt: {_fmt_p(pt[i])}\nsign: {_fmt_p(ps[i])}" for i, v in enumerate(xs)]
+        [f"{v:g}\n{TEST_TAGS[tests[i][0]]}: {_fmt_p(tests[i][1])}" for i, v in enumerate(xs)]
     )
     ax.minorticks_off() if logx else None
     ax.set(
@@ -812,10 +874,10 @@ def plot_beyond(ax, data: xr.Dataset, title: str) -> None:
     for v in variants:
         lines = [VARIANT_LABELS[v]]
         for o in data.versus.values:
-            pt = float(data.stat_g_p_ttest.sel(variant=v, versus=o))
-            ps = float(data.stat_g_p_sign.sel(variant=v, versus=o))
+            row = {f: float(data[f"stat_g_{f}"].sel(variant=v, versus=o)) for f in ROW_FIELDS}
+            test, pv = pair_test(row)
             short = "curl" if o == "curl" else "FA"
-            lines.append(f"{short}: t {_fmt_p(pt)}, sign {_fmt_p(ps)}")
+            lines.append(f"{short}: {TEST_TAGS[test]} {_fmt_p(pv)}")
         ticks.append("\n".join(lines))
     ax.set_xticks(range(len(variants)), ticks)
     ax.set_xlim(-0.6, len(variants) - 0.4)
@@ -851,7 +913,7 @@ def _legend(ax, data: xr.Dataset, arms: list[str], curves: str) -> None:
             lw=1,
             label=f"threshold {data.attrs['threshold']:g} (panel {curves})",
         ),
-        Line2D([], [], ls="none", label="p vs GD: paired t-test (t),\nsign test (sign)"),
+        Line2D([], [], ls="none", label="p vs GD: paired t-test (t) or\ncensored Wilcoxon (W)"),
     ]
     ax.legend(handles=handles, loc="center left", handlelength=1.8, borderaxespad=0)
     ax.axis("off")
@@ -890,10 +952,19 @@ def plot_setup(data: xr.Dataset, setup: Setup):
 
 
 # --------------------------------------------------------------------------- claims
+#
+# Every verdict below comes from a small pure rule (numbers or rows in, verdict out), each
+# tested on synthetic data on both sides of its threshold (tests/test_fig5.py).
+
+#: a loss curve "rises" when it climbs more than this many decades (a factor 2) above its
+#: earlier minimum before reaching the threshold: a rise readable on the paper's log-scale
+#: loss plots, as opposed to the jitter of minibatch noise.
+RISE_TOLERANCE = math.log10(2.0)
 
 
 def panel_table(data: xr.Dataset, p: str) -> list[dict[str, Any]]:
-    """Per x value: mean (converged) epochs per rule, censored counts, p-values, pair counts."""
+    """Per x value: mean (converged) epochs per rule, censored counts and the paired
+    statistics (curl = A, gradient = B)."""
     conv = data[f"conv_{p}"]
     dim = conv.dims[0]
     rows = []
@@ -904,109 +975,249 @@ def panel_table(data: xr.Dataset, p: str) -> list[dict[str, Any]]:
             cen = data[f"censored_{p}"].sel({dim: x, "rule": r}).values
             row[f"mean_{r}"] = float(np.mean(c[~cen])) if (~cen).any() else None
             row[f"censored_{r}"] = int(cen.sum())
-        for f in (
-            "p_ttest",
-            "p_sign",
-            "p_wilcoxon",
-            "mean_diff",
-            "n_used",
-            "n_a_faster",
-            "n_b_faster",
-        ):
-            row[f] = float(data[f"stat_{p}_{f}"].sel({dim: x}))
+        row.update({f: float(data[f"stat_{p}_{f}"].sel({dim: x})) for f in ROW_FIELDS})
         rows.append(row)
     return rows
 
 
+ROW_FIELDS = (
+    "p_ttest",
+    "p_sign",
+    "p_wilcoxon",
+    "mean_diff",
+    "n_used",
+    "n_a_faster",
+    "n_b_faster",
+    "n_pairs",
+)
+
+
+def scalar_row(data: xr.Dataset, p: str) -> dict[str, Any]:
+    """The paired statistics of a panel without an x axis (panel b) as one row."""
+    return {"point": p, **{f: float(data[f"stat_{p}_{f}"]) for f in ROW_FIELDS}}
+
+
+def pair_test(row: dict[str, Any]) -> tuple[str, float]:
+    """The test of one grid point, curl vs gradient: the paper's paired t-test on the
+    convergence epochs when every pair is complete, else the censoring-aware Wilcoxon
+    signed-rank test (a censored run is slower than any converged one; pairs with both
+    runs censored are ties and drop out). Returns (name, two-sided p)."""
+    if row["n_used"] == row["n_pairs"]:
+        return "t-test", row["p_ttest"]
+    return "censored Wilcoxon", row["p_wilcoxon"]
+
+
 def testable(row: dict[str, Any], alpha: float = ALPHA) -> bool:
-    """Can the data of one x value reach significance ``alpha`` at all? The paired t-test
-    needs >= 3 complete pairs; the sign test's smallest two-sided p with n untied pairs is
-    2^(1-n)."""
+    """Can the point's test reach ``alpha`` at all? The t-test needs >= 3 pairs; the
+    signed-rank test's smallest two-sided p with n untied pairs is 2^(1-n)."""
+    if pair_test(row)[0] == "t-test":
+        return bool(row["n_used"] >= 3)
     untied = row["n_a_faster"] + row["n_b_faster"]
-    return bool(row["n_used"] >= 3 or 2.0 ** (1 - untied) < alpha)
+    return bool(2.0 ** (1 - untied) < alpha)
 
 
-def curl_faster(row: dict[str, Any], alpha: float = ALPHA) -> bool:
-    """Curl significantly faster at one x: by the paired t-test on complete pairs (mean
-    difference curl - GD < 0, p < alpha, >= 3 pairs) or by the censoring-aware sign test
-    (more pairs where curl crossed first, p < alpha)."""
-    t_ok = row["n_used"] >= 3 and row["mean_diff"] < 0 and row["p_ttest"] < alpha
-    s_ok = row["n_a_faster"] > row["n_b_faster"] and row["p_sign"] < alpha
-    return bool(t_ok or s_ok)
+def direction(row: dict[str, Any]) -> int:
+    """-1: curl ahead (negative mean paired difference for the t-test, more pairs won by
+    curl for the censored test); +1: gradient ahead; 0: neither."""
+    if pair_test(row)[0] == "t-test":
+        v = row["mean_diff"]
+    else:
+        v = row["n_b_faster"] - row["n_a_faster"]
+    return int(np.sign(v)) if np.isfinite(v) else 0
 
 
-def curl_ahead(row: dict[str, Any]) -> bool:
-    """Curl ahead in direction (not necessarily significant): wins more pairs, or a negative
-    mean paired difference when no pair is decided by censoring."""
-    if row["n_a_faster"] != row["n_b_faster"]:
-        return row["n_a_faster"] > row["n_b_faster"]
-    return bool(np.isfinite(row["mean_diff"]) and row["mean_diff"] < 0)
+def curl_faster(row: dict[str, Any], alpha: float = ALPHA, p: float | None = None) -> bool:
+    """Curl significantly faster at one point: testable, p < ``alpha`` (``p``: an adjusted
+    p-value instead of the point's own) and curl ahead."""
+    p = pair_test(row)[1] if p is None else p
+    return bool(testable(row, alpha) and p < alpha and direction(row) < 0)
+
+
+def curl_slower(row: dict[str, Any], alpha: float = ALPHA, p: float | None = None) -> bool:
+    """Gradient descent significantly faster at one point (as :func:`curl_faster`)."""
+    p = pair_test(row)[1] if p is None else p
+    return bool(testable(row, alpha) and p < alpha and direction(row) > 0)
+
+
+def _at(rows: list[dict[str, Any]]) -> str:
+    dim = next(iter(rows[0]))
+    return f"{dim} = {[r[dim] for r in rows]}"
 
 
 def all_faster_verdict(rows: list[dict[str, Any]], alpha: float = ALPHA) -> tuple[str, str]:
-    """Verdict for "curl significantly faster at every x in rows": reproduced if so; not
-    reproduced if a testable x is not significantly faster; not tested if every testable x
-    agrees but some x cannot reach ``alpha`` with this many seeds/censored runs."""
+    """ "Curl significantly faster at every point of ``rows``" (each point its own test, no
+    correction: the claim needs every one): reproduced if so; not reproduced if a testable
+    point is not; not tested if every testable point agrees but some point cannot reach
+    ``alpha`` (e.g. both runs censored in most pairs)."""
     if not rows:
         return "not tested", "no grid point in range"
     bad = [r for r in rows if testable(r, alpha) and not curl_faster(r, alpha)]
     weak = [r for r in rows if not testable(r, alpha)]
-    dim = next(iter(rows[0]))
     if bad:
-        return "not reproduced", f"not significantly faster at {dim} = {[r[dim] for r in bad]}"
+        return "not reproduced", f"not significantly faster at {_at(bad)}"
     if weak:
         return "not tested", (
-            f"underpowered at {dim} = {[r[dim] for r in weak]}: too few complete pairs for the t-test and too few "
-            f"decided pairs for the sign test to reach p < {alpha} (curl ahead in direction at "
-            f"{sum(curl_ahead(r) for r in weak)}/{len(weak)} of them)"
+            f"cannot reach p < {alpha} at {_at(weak)} (too few complete or decided pairs; "
+            f"curl ahead at {sum(direction(r) < 0 for r in weak)}/{len(weak)} of them)"
         )
-    return "reproduced", f"significantly faster at every {dim}"
+    return "reproduced", f"significantly faster at every {_at(rows)}"
+
+
+#: "across scales" needs at least this many scales in the paper's range.
+MIN_SCALES = 3
+
+
+def across_scales_verdict(rows: list[dict[str, Any]], alpha: float) -> tuple[str, str]:
+    """ "Curl ahead across scales": over the testable points of ``rows`` (the paper's range),
+    curl ahead in direction at a majority, significantly faster at one or more after a
+    Holm correction over those points (level ``alpha``), and significantly slower at none.
+    Not tested with fewer than :data:`MIN_SCALES` points in range or when fewer than half
+    of them are testable."""
+    if len(rows) < MIN_SCALES:
+        return "not tested", f"{len(rows)} scale(s) in range: too few to judge 'across scales'"
+    tested = [r for r in rows if testable(r, alpha)]
+    if 2 * len(tested) < len(rows):
+        return "not tested", f"only {len(tested)} of {len(rows)} points can reach p < {alpha}"
+    adj = holm([pair_test(r)[1] for r in tested])
+    fast = [r for r, q in zip(tested, adj, strict=True) if curl_faster(r, alpha, q)]
+    slow = [r for r, q in zip(tested, adj, strict=True) if curl_slower(r, alpha, q)]
+    ahead = [r for r in tested if direction(r) < 0]
+    ok = 2 * len(ahead) > len(tested) and bool(fast) and not slow
+    dim = next(iter(rows[0]))
+    return verdict(ok), (
+        f"curl ahead at {len(ahead)}/{len(tested)} testable points; significantly faster after "
+        f"Holm (p < {alpha}) at {dim} = {[r[dim] for r in fast]}, slower at "
+        f"{[r[dim] for r in slow]}"
+    )
+
+
+def log_speedup(conv: np.ndarray, cens: np.ndarray, cap: float) -> np.ndarray:
+    """log10(gradient epochs / curl epochs) per pair (axis -2: gradient, curl), a censored
+    run counted at the run length ``cap`` (a bound, not the true speed-up) and epoch 0 as
+    1. Shape: ``conv`` without the rule axis."""
+    e = np.maximum(np.where(cens, cap, conv), 1.0)
+    return np.log10(np.take(e, 0, axis=-2) / np.take(e, 1, axis=-2))
+
+
+def trend_verdict(
+    xs: Any, advantage: Any, alternative: str, alpha: float
+) -> tuple[str, float, float, str]:
+    """Does the advantage (mean log speed-up per x) grow (``greater``) or shrink (``less``)
+    with x? Kendall's rank test over the grid points (one-sided, level ``alpha``). Not
+    tested when the grid has too few points for any ordering to reach ``alpha``.
+    Returns (verdict, tau, p, why)."""
+    n = len(xs)
+    if smallest_trend_p(n) >= alpha:
+        return "not tested", math.nan, math.nan, f"{n} grid points cannot reach p < {alpha}"
+    tau, p = trend_test(xs, advantage, alternative)
+    ok = np.isfinite(p) and p < alpha
+    return verdict(bool(ok)), tau, p, f"Kendall tau = {tau:.2f}, one-sided p = {p:.2g}"
+
+
+def similar_verdict(
+    best_a: Any, best_b: Any, threshold: float, alpha: float
+) -> tuple[str, float, float]:
+    """Two rules "perform similarly" at one point: the paired t-test on log10 of the lowest
+    test error each run reached (floored at the threshold: a run that crossed counts as
+    the threshold) finds no difference at level ``alpha``. This compares pairs whose runs
+    are both censored too (their lowest errors differ), so two never-converging rules do
+    not pass by construction. Not tested with fewer than 3 pairs. Returns (verdict,
+    mean difference in decades, p)."""
+    a, b = (np.log10(np.maximum(np.asarray(x, float), threshold)) for x in (best_a, best_b))
+    d = (a - b)[np.isfinite(a - b)]
+    if d.size < 3:
+        return "not tested", math.nan, math.nan
+    if np.all(d == 0):
+        return "reproduced", 0.0, 1.0
+    from scipy import stats
+
+    p = float(stats.ttest_1samp(d, 0.0).pvalue)
+    return verdict(p >= alpha), float(d.mean()), p
+
+
+def critical_location_verdict(
+    estimate: float, low: float, high: float, lower: float, upper: float
+) -> str:
+    """The critical scale found where the paper puts it: the estimate inside (``lower``,
+    ``upper``] with a finite interval: reproduced; outside it (or no crossing at all): not
+    reproduced; inside but with an interval reaching past the grid: not tested."""
+    if not lower < estimate <= upper:
+        return "not reproduced"
+    return "reproduced" if np.isfinite(low) and np.isfinite(high) else "not tested"
+
+
+def monotone_verdict(rises: Any, tolerance: float = RISE_TOLERANCE) -> tuple[str, int]:
+    """ "No loss curve that fails to decrease": reproduced if no run's train loss climbs more
+    than ``tolerance`` decades above its earlier minimum before reaching the threshold
+    (:func:`curldescent.analysis.convergence.max_rise`); not tested without runs. Returns
+    (verdict, number of rising curves)."""
+    r = np.asarray(rises, float).ravel()
+    if r.size == 0:
+        return "not tested", 0
+    n_up = int(np.sum(~(r <= tolerance)))
+    return verdict(n_up == 0), n_up
+
+
+def smaller_verdict(small: Any, large: Any, alpha: float) -> tuple[str, float]:
+    """ "The effect ``small`` is smaller than ``large``": one-sided Mann–Whitney test on
+    the per-pair log speed-ups (independent samples), level ``alpha``. Not tested with
+    fewer than 3 pairs in either sample. Returns (verdict, p)."""
+    from scipy import stats
+
+    a, b = np.ravel(small), np.ravel(large)
+    if a.size < 3 or b.size < 3:
+        return "not tested", math.nan
+    if np.all(np.concatenate([a, b]) == a[0]):
+        return "not reproduced", 1.0
+    p = float(stats.mannwhitneyu(a, b, alternative="less").pvalue)
+    return verdict(p < alpha), p
 
 
 def short_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [{k: (round(v, 5) if isinstance(v, float) else v) for k, v in r.items()} for r in rows]
 
 
-def criterion(seeds: int, alpha: float = ALPHA) -> str:
+def criterion(alpha: float) -> str:
     return (
-        f"per x: curl significantly faster if the paired t-test on complete pairs (>= 3) gives mean(curl - GD) < 0 "
-        f"with p < {alpha}, or the censoring-aware sign test gives p < {alpha} with more curl-first pairs; {seeds} seeds"
+        f"per point: epochs to test error < threshold, curl vs GD paired over seeds; paired t-test when "
+        f"every pair converged (the paper's test), else the censoring-aware Wilcoxon test (a censored run "
+        f"is the slower; both censored = tie); significant if p < {alpha} with curl ahead"
     )
 
 
-def curve_claim(data: xr.Dataset, tag: str, alpha: float = 0.05) -> Claim:
-    """Panel b: the flipped readout neuron reshapes the trajectory: lower test error at the
-    end of the run, paired over seeds (t-test on log10 errors), and who crosses the
-    threshold first."""
-    from scipy import stats
+def setting(data: xr.Dataset, p: str, alpha: float, points: str = "") -> str:
+    """The experiment behind a panel's verdicts (:attr:`Claim.setting`): size, training
+    set, run length, seeds, and the power of the paired test."""
+    d = detectable_effect(data.sizes["seed"], alpha)
+    return (
+        f"{data.attrs[f'setting_{p}']}{points}; the paired t-test at alpha = {alpha} detects a mean "
+        f"difference >= {d:.2f} SD of the paired differences (80% power)"
+    )
 
-    te = data.test_error_b
-    lg = np.log10(te.sel(rule="gradient").values[:, -1])
-    lc = np.log10(te.sel(rule="curl").values[:, -1])
-    p = float(stats.ttest_rel(lc, lg).pvalue) if len(lc) > 1 and np.any(lc != lg) else float("nan")
-    row = {
-        "n_used": float(data.stat_b_n_used),
-        "mean_diff": float(data.stat_b_mean_diff),
-        "p_ttest": float(data.stat_b_p_ttest),
-        "n_a_faster": float(data.stat_b_n_a_faster),
-        "n_b_faster": float(data.stat_b_n_b_faster),
-        "p_sign": float(data.stat_b_p_sign),
-    }
-    ok = bool(np.mean(lc) < np.mean(lg) and p < alpha)
-    contrary = row["n_b_faster"] > row["n_a_faster"]
+
+def describe_sweep(sweep: SweepSpec, seeds: int) -> str:
+    """Size, training set(s), run length and seeds of a (full) panel sweep, from its runs."""
+    specs = sweep.point_specs()
+    net = specs[0].network
+    n_train = sorted({x.task.n_train for x in specs})
+    nt = f"N_train = {n_train[0]}" if len(n_train) == 1 else f"N_train {n_train[0]}-{n_train[-1]}"
+    stop = specs[0].train.stop_below
+    return (
+        f"M+N = {net.M + net.N} (M = {net.M}, N = {net.N}), {nt}, batch {specs[0].batch_size}, "
+        f"{specs[0].train.epochs:g} epochs{' (stopped at the threshold)' if stop else ''}, "
+        f"{seeds} seeds"
+    )
+
+
+def threshold_claim(data: xr.Dataset, text: str, alpha: float) -> Claim:
+    """Panel b (Figs. 5b, 10a): curl reaches the threshold first, paired over seeds
+    (:func:`all_faster_verdict` on the whole-curve runs' convergence epochs)."""
+    row = scalar_row(data, "b")
+    v, why = all_faster_verdict([row], alpha)
     return Claim(
-        f"({tag}) A single flipped readout weight reshapes the learning trajectory: curl ends at a lower test error "
-        f"than GD (paired over seeds)",
-        {
-            "mean_log10_final_test_error_gd": float(np.mean(lg)),
-            "mean_log10_final_test_error_curl": float(np.mean(lc)),
-            "p_ttest_log10_final_error": p,
-            "seeds_curl_lower": int(np.sum(lc < lg)),
-            "threshold_crossing": short_rows([row])[0],
-        },
-        verdict(ok and not contrary),
-        detail=(
-            f"reproduced if curl's log10 test error at the last epoch ({int(data.epoch_b.values[-1])}) is lower than GD's "
-            f"(paired t-test over seeds, p < {alpha}) and GD does not cross {data.attrs['threshold']:g} first in more pairs"
-        ),
+        text,
+        short_rows([row])[0],
+        v,
+        detail=f"{criterion(alpha)}; {why}",
+        setting=setting(data, "b", alpha),
     )
