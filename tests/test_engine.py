@@ -223,7 +223,7 @@ def test_checkpoint_grid():
     assert 80 <= len(set(g.tolist()) - set(range(99_001, 100_001))) <= 101
 
 
-def test_seeds_pair_gd_and_curl_and_task_seed_shares_the_task():
+def test_seeds_pair_gd_and_curl_task_seed_shares_the_task_data_seed_the_inputs():
     gd, curl = _spec(seed=4), _spec(seed=4, rule=RuleSpec(kind="curl", alpha_readout=0.5))
     from curldescent.engine import initial_states
 
@@ -234,6 +234,17 @@ def test_seeds_pair_gd_and_curl_and_task_seed_shares_the_task():
     c, _ = initial_states([_spec(seed=5, task_seed=4)])
     np.testing.assert_array_equal(c.x_train, a.x_train)
     assert not np.array_equal(c.params.W1, a.params.W1)
+    np.testing.assert_array_equal(c.teacher.W1, a.teacher.W1)
+    # data_seed: the inputs of seed 4 with seed 5's own teacher (the authors' grid points)
+    d, _ = initial_states([_spec(seed=5, data_seed=4)])
+    np.testing.assert_array_equal(d.x_train, a.x_train)
+    np.testing.assert_array_equal(d.x_test, a.x_test)
+    assert not np.array_equal(d.teacher.W1, a.teacher.W1)
+    assert not np.array_equal(d.y_train, a.y_train)  # labels come from each seed's teacher
+    e, _ = initial_states([_spec(seed=5)])
+    np.testing.assert_array_equal(d.teacher.W1, e.teacher.W1)
+    np.testing.assert_array_equal(d.params.W1, e.params.W1)
+    assert not np.array_equal(d.x_train, e.x_train)
 
 
 def test_sampling_statistics():

@@ -512,13 +512,14 @@ def _structural_task(task: TaskSpec) -> TaskSpec:
 
 @partial(jax.jit, static_argnums=(0, 1))
 def _sample_batch(
-    network: NetworkSpec, task: TaskSpec, task_keys, student_keys, scales
+    network: NetworkSpec, task: TaskSpec, task_keys, data_keys, student_keys, scales
 ) -> InitialState:
-    def one(tk, sk, sc):
+    def one(tk, dk, sk, sc):
         return sample_initial_state(
             network,
             task,
             tk,
+            dk,
             sk,
             teacher_scale=sc[0],
             init_scale=sc[1],
@@ -527,7 +528,7 @@ def _sample_batch(
             perturb_W2=sc[4],
         )
 
-    return jax.vmap(one)(task_keys, student_keys, scales)
+    return jax.vmap(one)(task_keys, data_keys, student_keys, scales)
 
 
 @dataclasses.dataclass
@@ -646,6 +647,7 @@ def initial_states(specs: Sequence[RunSpec]) -> tuple[InitialState, list[Plastic
         s0.network,
         _structural_task(s0.task),
         keys["task"],
+        keys["data"],
         keys["student"],
         scales,
     )

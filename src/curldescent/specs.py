@@ -322,9 +322,11 @@ class RunSpec:
     """One training run: network, task, rule, training schedule and seeds.
 
     ``seed`` drives the student initialisation, the minibatch order, random flip subsets
-    and the feedback matrix; ``task_seed`` (default: ``seed``) drives the teacher and the
-    data. Runs that differ only in their rule therefore share teacher, data, initial
-    weights and minibatch order (a paired design).
+    and the feedback matrix; ``task_seed`` (default: ``seed``) drives the teacher, and
+    ``data_seed`` (default: the task seed) the train and test inputs. Runs that differ only
+    in their rule therefore share teacher, data, initial weights and minibatch order (a
+    paired design). The authors' protocol gives every seed its own teacher but shares the
+    inputs of a grid point: ``task_seed`` unset, ``data_seed`` fixed.
     """
 
     network: NetworkSpec = field(default_factory=NetworkSpec)
@@ -333,11 +335,13 @@ class RunSpec:
     train: TrainSpec = field(default_factory=TrainSpec)
     seed: int = 0
     task_seed: int | None = None
+    data_seed: int | None = None
 
     def __post_init__(self) -> None:
         _check_int("seed", self.seed, minimum=0)
-        if self.task_seed is not None:
-            _check_int("task_seed", self.task_seed, minimum=0)
+        for name in ("task_seed", "data_seed"):
+            if getattr(self, name) is not None:
+                _check_int(name, getattr(self, name), minimum=0)
         if self.train.batch_size is not None and self.train.batch_size > self.task.n_train:
             raise SpecError(
                 f"train.batch_size must be <= task.n_train = {self.task.n_train} (got {self.train.batch_size})"
@@ -347,7 +351,13 @@ class RunSpec:
 
     @property
     def effective_task_seed(self) -> int:
+        """The seed of the teacher: ``task_seed``, or ``seed`` when unset."""
         return self.seed if self.task_seed is None else self.task_seed
+
+    @property
+    def effective_data_seed(self) -> int:
+        """The seed of the inputs: ``data_seed``, or the task seed when unset."""
+        return self.effective_task_seed if self.data_seed is None else self.data_seed
 
     @property
     def batch_size(self) -> int:
@@ -402,7 +412,7 @@ def _from_dict(cls: type, data: Any, prefix: str) -> Any:
 #: dotted RunSpec field paths, and the short names (aliases) that resolve to them.
 FIELD_PATHS: tuple[str, ...] = tuple(
     f"{section}.{f.name}" for section, cls in _SECTIONS.items() for f in fields(cls)
-) + ("seed", "task_seed")
+) + ("seed", "task_seed", "data_seed")
 
 ALIASES: dict[str, str] = {path.rsplit(".", 1)[-1]: path for path in FIELD_PATHS}
 ALIASES.update(
@@ -519,13 +529,16 @@ def apply_overrides(
         for name in _SECTIONS
     }
     return RunSpec(
-        **parts, seed=top.get("seed", spec.seed), task_seed=top.get("task_seed", spec.task_seed)
+        **parts,
+        seed=top.get("seed", spec.seed),
+        task_seed=top.get("task_seed", spec.task_seed),
+        data_seed=top.get("data_seed", spec.data_seed),
     )
 
 
 def load_spec(path: str | Path) -> RunSpec:
     """Read a RunSpec from a TOML file with sections ``[network] [task] [rule] [train]``
-    and optional top-level ``seed``/``task_seed``; a ``preset = "name"`` key starts from a
+    and optional top-level ``seed``/``task_seed``/``data_seed``; a ``preset = "name"`` key starts from a
     preset (see :mod:`curldescent.presets`) and the sections override it."""
     path = Path(path)
     try:

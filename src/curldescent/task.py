@@ -2,9 +2,9 @@ r"""Student–teacher tasks: teacher, data and initial student weights from expl
 or explicit initial conditions read from an ``.npz`` file.
 
 Keys are split by purpose from the run's seeds (never from a position in a batch):
-``task_seed`` → (teacher, train inputs, test inputs); ``seed`` → (student, minibatch
-order, rule). Runs that differ only in their learning rule therefore share teacher, data,
-initial weights and minibatch order.
+``task_seed`` → teacher; ``data_seed`` (default: the task seed) → (train inputs, test
+inputs); ``seed`` → (student, minibatch order, rule). Runs that differ only in their
+learning rule therefore share teacher, data, initial weights and minibatch order.
 """
 
 from __future__ import annotations
@@ -37,25 +37,30 @@ class InitialState(NamedTuple):
 
 
 @jax.jit
-def _keys_from_seeds(seeds: jnp.ndarray, task_seeds: jnp.ndarray) -> dict[str, jnp.ndarray]:
-    def one(seed, task_seed):
+def _keys_from_seeds(
+    seeds: jnp.ndarray, task_seeds: jnp.ndarray, data_seeds: jnp.ndarray
+) -> dict[str, jnp.ndarray]:
+    def one(seed, task_seed, data_seed):
         run_key = jr.PRNGKey(seed)
         return {
             "task": jr.PRNGKey(task_seed),
+            "data": jr.PRNGKey(data_seed),
             "student": jr.fold_in(run_key, STUDENT),
             "shuffle": jr.fold_in(run_key, SHUFFLE),
             "rule": jr.fold_in(run_key, RULE),
         }
 
-    return jax.vmap(one)(seeds, task_seeds)
+    return jax.vmap(one)(seeds, task_seeds, data_seeds)
 
 
 def batch_run_keys(specs: list[RunSpec]) -> dict[str, jnp.ndarray]:
-    """Purpose-split PRNG keys of many runs, stacked (R, 2): ``task`` from ``task_seed``;
-    ``student``, ``shuffle`` and ``rule`` folded from ``seed``. One vectorised call."""
+    """Purpose-split PRNG keys of many runs, stacked (R, 2): ``task`` from ``task_seed``,
+    ``data`` from ``data_seed``; ``student``, ``shuffle`` and ``rule`` folded from ``seed``.
+    One vectorised call."""
     seeds = np.asarray([s.seed for s in specs])
     task_seeds = np.asarray([s.effective_task_seed for s in specs])
-    return _keys_from_seeds(seeds, task_seeds)
+    data_seeds = np.asarray([s.effective_data_seed for s in specs])
+    return _keys_from_seeds(seeds, task_seeds, data_seeds)
 
 
 def run_keys(spec: RunSpec) -> dict[str, jnp.ndarray]:
@@ -75,6 +80,7 @@ def sample_initial_state(
     network: NetworkSpec,
     task: TaskSpec,
     task_key: jnp.ndarray,
+    data_key: jnp.ndarray,
     student_key: jnp.ndarray,
     *,
     teacher_scale,
@@ -85,6 +91,9 @@ def sample_initial_state(
     dtype=jnp.float64,
 ) -> InitialState:
     """Sample teacher, data and student for one run (pure; vmappable over keys and scales).
+
+    The teacher comes from ``task_key``, the inputs from ``data_key`` (the same key as
+    ``task_key`` unless the run sets ``data_seed``), the student from ``student_key``.
 
     ``network`` and ``task`` supply the static structure (sizes, families, start mode);
     the scalar keyword arguments are array leaves so runs with different scales batch.
@@ -97,8 +106,8 @@ def sample_initial_state(
         W1t = W1t * jnp.sqrt(N) / jnp.linalg.norm(W1t)
         W2t = W2t / jnp.linalg.norm(W2t)
     teacher = Params(W1t, W2t)
-    x_train = jr.normal(jr.fold_in(task_key, X_TRAIN), (task.n_train, M), dtype) * input_std
-    x_test = jr.normal(jr.fold_in(task_key, X_TEST), (task.n_test, M), dtype) * input_std
+    x_train = jr.normal(jr.fold_in(data_key, X_TRAIN), (task.n_train, M), dtype) * input_std
+    x_test = jr.normal(jr.fold_in(data_key, X_TEST), (task.n_test, M), dtype) * input_std
     if task.start == "teacher":
         student = Params(W1t + perturb_W1, W2t + perturb_W2)
     else:
