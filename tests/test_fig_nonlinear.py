@@ -79,7 +79,13 @@ def test_fig6_fig8_phase_diagram_smoke(tmp_path_factory):
     tanh = fig6.sweeps("smoke")["zoom"].point_specs()
     for a, b in zip(lin, tanh, strict=True):  # same seeds, sizes, task and schedule
         assert a.network.activation == "linear" and b.network.activation == "tanh"
-        assert (a.seed, a.task_seed, a.task, a.train) == (b.seed, b.task_seed, b.task, b.train)
+        assert (a.seed, a.task_seed, a.data_seed, a.task, a.train) == (
+            b.seed,
+            b.task_seed,
+            b.data_seed,
+            b.task,
+            b.train,
+        )
         assert (a.network.M, a.network.N) == (b.network.M, b.network.N)
     again = fig6.compute("smoke", out)  # resumes from the stores
     xr.testing.assert_allclose(again.drop_attrs(), d6.drop_attrs())

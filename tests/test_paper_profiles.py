@@ -84,8 +84,9 @@ def test_fig6_and_fig8_paper_grids():
     for key, sw in (("fig6", sw6), ("fig8", sw8)):
         acts = {k: {s.network.activation for s in x.point_specs()[:5]} for k, x in sw.items()}
         assert acts == {k: {"linear" if k == "linear" else "tanh"} for k in sw}, key
-        # one task per c, shared by the seeds; the linear control draws the same one
-        assert {s.task_seed for x in sw.values() for s in x.point_specs()[:50]} == {0}
+        # a teacher per seed, the inputs shared by the seeds; the linear control draws the same
+        specs = [s for x in sw.values() for s in x.point_specs()[:50]]
+        assert {(s.task_seed, s.data_seed) for s in specs} == {(None, 0)}
 
 
 @pytest.mark.parametrize(
@@ -125,14 +126,19 @@ def test_fig5_and_fig10_paper_plans(module, seeds, activation):
         assert sw["fig5c-paper"].axes[0].values == tuple(n_train[:-1])
         assert sw["fig5f-paper"].axes[0].values == tuple(range(2, 11))
         assert sw["fig5d-paper"] == d  # N_train 1e4: no run of panel b
-    # one teacher and train/test set for every seed, rule and grid point (task_seed)
+    # a teacher per seed (the run seed), one set of inputs for every seed, rule and grid point
     every = [s for x in full.values() for s in x.point_specs()]
-    assert {s.task_seed for s in every} == {0}
+    assert {(s.task_seed, s.data_seed) for s in every} == {(None, 0)}
     # paired design: the GD and curl runs of a seed share teacher, data and initial weights
     specs = c.point_specs()
     for i in range(0, len(specs), 2 * seeds):
         for k in range(seeds):
             gd, curl = specs[i + k], specs[i + seeds + k]
-            assert (gd.seed, gd.task_seed, gd.task) == (curl.seed, curl.task_seed, curl.task)
+            assert (gd.seed, gd.task_seed, gd.data_seed, gd.task) == (
+                curl.seed,
+                curl.task_seed,
+                curl.data_seed,
+                curl.task,
+            )
             assert gd.rule.flip_counts(gd.network) == (0, 0)
             assert curl.rule.flip_counts(curl.network) == (0, 1)

@@ -28,6 +28,7 @@ from typing import Any
 
 from curldescent.figures.base import (
     FIGURES,
+    NEEDS,
     PROFILE_NAMES,
     figure_module,
     planned_runs,
@@ -263,13 +264,24 @@ def reproduce(
                 pinning = {"initializer": pin_device, "initargs": (slots,)}
             pool = ProcessPoolExecutor(max_workers=jobs, mp_context=spawn, **pinning)
             try:
-                futures = {pool.submit(_run_entry_in_worker, n, profile, out): n for n in order}
+                # a figure starts once the figures it reads (NEEDS) have finished
+                waiting = list(order)
+                pending: set[Any] = set()
+
+                def submit_ready() -> None:
+                    for n in [
+                        n for n in waiting if all(m in done for m in NEEDS.get(n, ()) if m in names)
+                    ]:
+                        waiting.remove(n)
+                        pending.add(pool.submit(_run_entry_in_worker, n, profile, out))
+
+                submit_ready()
                 log(f"{len(names)} figures ({profile}), {jobs} at a time in separate processes")
-                pending = set(futures)
                 while pending:
                     finished, pending = wait(pending, return_when=FIRST_COMPLETED)
                     for fut in finished:
                         record(fut.result())
+                    submit_ready()
             except BaseException:
                 # interrupted (Ctrl-C, SIGTERM): stop the figure processes too, instead of
                 # waiting for them; their stores resume on the next run

@@ -70,6 +70,17 @@ from curldescent.plotting import OKABE_ITO, PRINT_WIDTH
 from curldescent.presets import preset_spec
 from curldescent.sweeps import Axis, SweepSpec
 
+#: the authors' grids (``Data_generation/fig5c/argList.txt`` etc.; Figs. 5 and 10).
+N_TRAIN_GRID = (100, 140, 180, 220, 260, 300, 340, 380, 420, 440, 500, 600, 800, 1000, 1200, 1400)
+N_TRAIN_GRID += (1600, 1800, 2000)
+INIT_SCALE_GRID = (0.01, 0.1, 0.2, 0.3, 0.5, 0.7, 1.0, 1.5, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0)
+INIT_SCALE_GRID += (9.0, 10.0)
+TEACHER_SCALE_GRID = (0.1, *(0.25 * k for k in range(1, 17)))
+#: as the authors: one teacher per seed (the run seed drives it) and one set of inputs
+#: shared by every seed and rule (``RunSpec.data_seed``); the seed also varies the student's
+#: initial weights and the minibatch order.
+TASK = {"data_seed": 0}
+
 THRESHOLD = 1e-3
 #: runs per compiled engine call, at most (the engine's CPU default).
 MAX_CHUNK = 32

@@ -64,6 +64,11 @@ FIGURES: dict[str, str] = {
 }
 PROFILE_NAMES = ("smoke", "quick", "decisive", "paper")
 
+#: figure -> the figures whose sweeps it reads (and runs itself when they are missing):
+#: ``reproduce`` starts it only after those have finished, so two processes never drive one
+#: store. Fig. 10 compares its ReLU speed-ups with Fig. 5's tanh ones.
+NEEDS: dict[str, tuple[str, ...]] = {"fig10": ("fig5",)}
+
 _S = TypeVar("_S")
 
 

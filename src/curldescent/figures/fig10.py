@@ -27,6 +27,9 @@ import xarray as xr
 
 from curldescent.figures import _convergence as cv
 from curldescent.figures._convergence import (
+    INIT_SCALE_GRID,
+    N_TRAIN_GRID,
+    TASK,
     Panel,
     Settings,
     Setup,
@@ -36,8 +39,7 @@ from curldescent.figures._convergence import (
     panel_table,
     short_rows,
 )
-from curldescent.figures.base import Claim, profile_settings
-from curldescent.figures.fig5 import INIT_SCALE_GRID, N_TRAIN_GRID, TASK
+from curldescent.figures.base import Claim, figure_module, profile_settings
 from curldescent.sweeps import SweepSpec
 
 CAPTION = (
@@ -154,8 +156,9 @@ def planned_runs(profile: str) -> int:
 def compute(profile: str, out: Path, executor: Any = None) -> xr.Dataset:
     """Fig. 10 data: runs (or resumes) :func:`sweeps` into ``out/data``, and Fig. 5's
     training-set panel (its sweeps ``fig5b``/``fig5c`` of the same profile, through the
-    same sweep store: run here if Fig. 5 has not run them yet) for the ReLU-vs-tanh row."""
-    from curldescent.figures import fig5
+    same sweep store: run here if Fig. 5 has not run them yet; ``reproduce`` starts Fig. 10
+    after Fig. 5, :data:`~curldescent.figures.base.NEEDS`) for the ReLU-vs-tanh row."""
+    fig5 = figure_module("fig5")  # Fig. 5's data, through the registry
 
     ds = cv.compute(SETUP, settings(profile), profile, out, executor)
     s5 = fig5.settings(profile)

@@ -17,8 +17,8 @@ readout weight), one of the model's 1010 trainable weights.
   drawn as open triangles above the axis cap and counted. Each point's test is the paired
   t-test (the paper's test) when every pair converged, else a censoring-aware Wilcoxon
   test. Every seed's gradient and curl runs share teacher, data, initial weights and
-  minibatch order (they differ only in their rule), and every seed, rule and grid point
-  shares one teacher and one train/test set (``task_seed``);
+  minibatch order (they differ only in their rule); each seed has its own teacher and all
+  share one set of inputs (``data_seed``), as in the authors' scripts;
 - **g** (beyond the paper) the same comparison at the panel-b setting for three output
   conventions (the authors' raw readout error; the exact gradient of the same tanh-output
   loss, :math:`\varphi'` included; a linear output with the exact gradient) and three rules
@@ -47,6 +47,10 @@ from curldescent.analysis.convergence import bootstrap_crossing
 from curldescent.figures import _convergence as cv
 from curldescent.figures._convergence import (
     ALPHA,
+    INIT_SCALE_GRID,
+    N_TRAIN_GRID,
+    TASK,
+    TEACHER_SCALE_GRID,
     THRESHOLD,
     VARIANT_LABELS,
     Beyond,
@@ -75,15 +79,6 @@ CAPTION = (
 )
 PAPER_COMPUTE = "12 hours on 500 CPUs (6,000 CPU-hours; local cluster)"
 
-#: the authors' grids (``Data_generation/fig5c/argList.txt`` etc.; Fig. 10 uses the same).
-N_TRAIN_GRID = (100, 140, 180, 220, 260, 300, 340, 380, 420, 440, 500, 600, 800, 1000, 1200, 1400)
-N_TRAIN_GRID += (1600, 1800, 2000)
-INIT_SCALE_GRID = (0.01, 0.1, 0.2, 0.3, 0.5, 0.7, 1.0, 1.5, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0)
-INIT_SCALE_GRID += (9.0, 10.0)
-TEACHER_SCALE_GRID = (0.1, *(0.25 * k for k in range(1, 17)))
-#: one teacher and one train/test set shared by every seed, rule and grid point
-#: (``RunSpec.task_seed``); seeds vary the student's initial weights and the minibatch order.
-TASK = {"task_seed": 0}
 
 SETTINGS: dict[str, Settings] = {
     "smoke": Settings(

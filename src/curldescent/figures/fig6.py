@@ -178,8 +178,8 @@ def _base(profile: str, *, linear: bool = False) -> RunSpec:
             "train.epochs": s.epochs,
             "task.n_train": s.n_train,
             "train.n_checkpoints": s.n_checkpoints,
-            # one teacher and train/test set per c, shared by the seeds and alpha_h values
-            "task_seed": 0,
+            # as the authors: a teacher per seed, inputs shared by the seeds of a grid point
+            "data_seed": 0,
             **(LINEAR if linear else {}),
         },
     )
