@@ -96,3 +96,41 @@ def crossing_with_error(
             boots.append(np.log10(v))
     err = float(np.std(boots)) if len(boots) > 1 else math.nan
     return est, err
+
+
+def level_crossing(x: np.ndarray, p: np.ndarray, level: float, *, log_x: bool = False) -> float:
+    r"""Where a rising curve ``p(x)`` first reaches ``level``: the first grid interval with
+    :math:`p_{i-1} < \text{level} \le p_i`, interpolated linearly in x (or in
+    :math:`\log_{10} x` with ``log_x``).
+
+    Returns:
+        The crossing; ``x[0]`` when ``p[0] >= level``; NaN when ``p`` never reaches it.
+
+    Examples:
+        >>> level_crossing(np.array([0.0, 1.0, 2.0]), np.array([0.0, 0.2, 1.0]), 0.6)
+        1.5
+    """
+    x = np.asarray(x, float)
+    p = np.asarray(p, float)
+    hit = np.nonzero(p >= level)[0]
+    if not len(hit):
+        return math.nan
+    i = int(hit[0])
+    if i == 0:
+        return float(x[0])
+    lx = np.log10(x) if log_x else x
+    t = (level - p[i - 1]) / (p[i] - p[i - 1])
+    v = lx[i - 1] + t * (lx[i] - lx[i - 1])
+    return float(10**v if log_x else v)
+
+
+def local_step(grid: np.ndarray, x: float, *, log_x: bool = False) -> float:
+    """The spacing of the ascending ``grid`` in the cell that holds ``x`` (in
+    :math:`\\log_{10}` units with ``log_x``); the nearest end cell when ``x`` lies outside;
+    NaN for a grid of fewer than two points or a non-finite ``x``."""
+    g = np.log10(np.asarray(grid, float)) if log_x else np.asarray(grid, float)
+    if len(g) < 2 or not np.isfinite(x):
+        return math.nan
+    v = math.log10(x) if log_x else x
+    i = int(np.clip(np.searchsorted(g, v), 1, len(g) - 1))
+    return float(g[i] - g[i - 1])
