@@ -428,8 +428,7 @@ def peak_map(d: xr.Dataset) -> xr.DataArray:
     (an error of 1); diverged runs (+inf) count at the cap."""
     with warnings.catch_warnings():  # cells without a finite value stay NaN
         warnings.simplefilter("ignore", RuntimeWarning)
-        pk = d.peak_log10_train_error.where(~np.isnan(d.peak_log10_train_error))
-        return pk.clip(max=PEAK_CAP).max("seed")
+        return d.peak_log10_train_error.clip(max=PEAK_CAP).max("seed")
 
 
 def _tolerances(data: xr.Dataset, d: xr.Dataset, grid: np.ndarray | None) -> np.ndarray:
