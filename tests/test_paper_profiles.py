@@ -92,7 +92,7 @@ def test_fig3_decisive_plan():
     _check_grid(sw["a"], HIDDEN_C[::3], 2, batch=10, epochs=10_000, alphas=ALPHAS[::4])
     _check_grid(
         sw["inset"],
-        np.linspace(0.1, 0.7, 20)[::2],
+        np.linspace(0.1, 0.7, 20),
         2,
         batch=10,
         epochs=20_000,

@@ -6,10 +6,12 @@ hidden layer's inputs obeying the flipped rule (eq. 5, :math:`D_2 = I`):
 
 * **(a)** mean over seeds of :math:`\log_{10}(\text{test error} + 10^{-15})` at the last
   checkpoint over (c, α_h) (batch 10, random start), with the analytic boundary
-  :math:`c_{crit}(\alpha_h)` (:mod:`curldescent.theory.edges`) and an inset on c ∈ [0.1, 0.7];
-* **(b)** the order parameter q (eq. 15, last window recorded every epoch) against α_h at
-  three c and against c at three α_h, full batch, from the normalised teacher with 1e-10
-  added to W2; dashed: the analytic transitions;
+  :math:`c_{crit}(\alpha_h)` (:mod:`curldescent.theory.edges`) and an inset on c ∈ [0.1, 0.7]
+  from its own sweep (2e4 epochs, as the authors ran it);
+* **(b)** the order parameter q against α_h at three c and against c at three α_h, full
+  batch, from the normalised teacher with 1e-10 added to W2, in both readings: solid, the
+  authors' plotted axis (mean temporal variance over the standard deviation of the temporal
+  means); dotted, eq. 15 as printed (over their variance); dashed: the analytic transitions;
 * **(c, d)** an example in the unstable regime (c = 0.8, α_h = 0.6): weights over learning,
   weight autocorrelations, and (inset) the trajectory on its first two principal components;
 * **(e)** beyond the paper: the largest Lyapunov exponent of the learning map of (a)
@@ -55,8 +57,9 @@ LAYER = "hidden"
 CAPTION = (
     "Hidden layer curl terms lead to chaos. a) Mean over seeds of log10(test error + 1e-15) at the last "
     "checkpoint against the compression ratio c and the fraction alpha_h of rule-flipped inputs (batch 10); black: "
-    "analytic stability boundary; inset: c in [0.1, 0.7]. b) Order parameter q (mean over seeds) against alpha_h "
-    "(three c) and c (three alpha_h), full batch from the teacher; dashed: analytic transitions. c) Example weight "
+    "analytic stability boundary; inset: c in [0.1, 0.7] (own sweep). b) Order parameter q (mean over seeds) against "
+    "alpha_h (three c) and c (three alpha_h), full batch from the teacher; solid: the paper's axis (mean temporal "
+    "variance / SD of the temporal means), dotted: eq. 15 as printed (/ their variance); dashed: analytic transitions. c) Example weight "
     "dynamics in the unstable regime (c = 0.8, alpha_h = 0.6). d) Weight autocorrelations; inset: trajectory on its "
     "first two principal components. Beyond the paper: e) largest Lyapunov exponent of the learning map of (a); "
     "f-h) discrete maps (full batch lr 0.1; batch 10) against the continuous-time flow from the start of (b) on the "
@@ -64,17 +67,23 @@ CAPTION = (
 )
 PAPER_COMPUTE = "4 hours on 500 CPUs (local cluster), i.e. about 2,000 CPU-hours"
 PROFILES = {
-    "smoke": "tests only: M + N = 24, one c (= 1), alpha_h in {0, 0.5, 1}, 2 seeds, 40-60 epochs; Lyapunov 20 "
-    "epochs; flow over 6 time units; no batch-10 slice scheme",
-    "quick": "(a) 6 c in [0.1, 3] x 6 alpha_h x 2 seeds x 1,000 epochs (paper: 20 c in [0.1, 100] x 21 x 10 seeds x "
-    "1e5 epochs); (b) 6 alpha_h at the paper's three c and 6 c in [0.1, 3] at the three alpha_h, 2 seeds, 3,000 "
-    "epochs, q over the last 300 (paper: 21 alpha_h, 20 c, 10 seeds, 1e5 epochs, last 1000); example 1,000 epochs; "
-    "Lyapunov at 3 c x 6 alpha_h x 2 seeds over 300 epochs; slice 6 alpha_h x 2 seeds x 10,000 epochs",
-    "paper": "the protocol (docs/protocol.md): (a) c = logspace(-1, 2, 20), alpha_h = linspace(0, 1, 21), 10 seeds, batch "
-    "10, 1e5 epochs, 100 log-spaced checkpoints; (b) full batch, c in {50/169, 62/157, 73/146} x 21 alpha_h and 20 c x "
-    "alpha_h in {0.4, 0.5, 0.6}, 10 seeds, 1e5 epochs, q over the last 1000; example 1e5 epochs; Lyapunov on the grid of "
-    "(a), 3 seeds, 2,000 epochs after 200 of alignment (its tangent map costs ~10 forward epochs); exact cycles of every run of (b) top; slice 21 alpha_h x 3 "
-    "seeds x 1e5 epochs",
+    "smoke": "tests only: M + N = 24, one c (= 1), alpha_h in {0, 0.5, 1}, 2 seeds, 40-60 epochs; inset 2 c x 2 "
+    "alpha_h; Lyapunov 20 epochs; flow over 6 time units; no batch-10 slice scheme",
+    "quick": "(a) 6 c in [0.1, 3] x 6 alpha_h x 2 seeds x 1,000 epochs; inset 7 c in [0.1, 0.7] x 3 alpha_h x 2 "
+    "seeds x 1,000 epochs; (b) 7 alpha_h at the paper's three c and 5 c in [0.1, 0.7] at the three alpha_h, 2 "
+    "seeds, 3,000 epochs, q over the last 300; example 1,000 epochs; Lyapunov at 3 c x 6 alpha_h x 2 seeds over "
+    "300 epochs; slice 6 alpha_h x 2 seeds x 10,000 epochs; finite-size band from 12 draws",
+    "decisive": "M + N = 220, N_train = 250: (a) 7 c of logspace(-1, 2, 20) x 6 alpha_h x 2 seeds x 1e4 epochs; "
+    "inset c = linspace(0.1, 0.7, 20) x alpha_h in {0.1, 0.3, 0.5, 0.7, 1} x 2 seeds x 2e4 epochs (the "
+    "boundary and its trend); (b) 13 alpha_h at the three c and 10 c at the three alpha_h, 2 seeds, 1e5 epochs, "
+    "q over the last 1000; beyond the paper (example 2e4 epochs, Lyapunov, slice) as in quick; finite-size band "
+    "from 32 draws",
+    "paper": "the protocol (docs/protocol.md): (a) c = logspace(-1, 2, 20), alpha_h = linspace(0, 1, 21), 10 seeds, "
+    "batch 10, 1e5 epochs, 100 log-spaced checkpoints; inset c = linspace(0.1, 0.7, 20), 21 alpha_h, 10 seeds, 2e4 "
+    "epochs; (b) full batch, c in {50/169, 62/157, 73/146} x alpha_h = linspace(0, 1, 25) and c = linspace(0.1, "
+    "0.7, 20) x alpha_h in {0.4, 0.5, 0.6}, 10 seeds, 1e5 epochs, q over the last 1000; example 1e5 epochs; "
+    "Lyapunov on the grid of (a), 3 seeds, 2,000 epochs after 200 of alignment (its tangent map costs ~10 forward "
+    "epochs); exact cycles of every run of (b) top; slice 21 alpha_h x 3 seeds x 1e5 epochs",
 }
 
 C_B = (50 / 169, 62 / 157, 73 / 146)
@@ -231,7 +240,7 @@ SETTINGS: dict[str, Settings] = {
             window=300,
             methods=("map_full_batch", "map_batch_10", "flow"),
         ),
-        fs_draws=16,
+        fs_draws=12,
     ),
     "decisive": Settings(
         total=220,
@@ -239,7 +248,7 @@ SETTINGS: dict[str, Settings] = {
             c=_PAPER_C[::3], alpha=_PAPER_A[::4], seeds=(0, 1), epochs=10_000, n_checkpoints=100
         ),
         inset=GridSettings(
-            c=_INSET_C[::2],
+            c=_INSET_C,
             alpha=(0.1, 0.3, 0.5, 0.7, 1.0),
             seeds=(0, 1),
             epochs=20_000,

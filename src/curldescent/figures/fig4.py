@@ -5,18 +5,19 @@ Linear student–teacher networks with M + N = 220 and a fraction :math:`\alpha_
 readout's inputs (hidden units) obeying the flipped rule (eq. 5, :math:`D_1 = I`), full batch:
 
 * **(a)** mean over seeds of :math:`\log_{10}(\text{test error} + 10^{-15})` at the last
-  checkpoint over (c, α_r), random start, with the analytic boundary
-  :math:`\alpha_r^{crit}(c)` (:mod:`curldescent.theory.edges`);
-* **(b)** peak error: max over seeds and checkpoints of :math:`\log_{10}` test error for runs
-  started at the teacher with 1e-15 added to every entry of W1; inset: test error against
-  epoch at c = 1, α_r = 0.6 (the spike and the re-descent);
+  checkpoint over (c, α_r) for runs started at the teacher with 1e-15 added to every entry
+  of W1 (the authors' runs), with the analytic boundary :math:`\alpha_r^{crit}(c)`
+  (:mod:`curldescent.theory.edges`);
+* **(b)** the authors' peak error of the same runs: max over seeds of the max over the
+  checkpoints of :math:`\log_{10}` train error, colour scale capped at 0 (an error of 1);
+  inset: test error against epoch at c = 1, α_r = 0.6 (the spike and the re-descent);
 * **(c, d)** the same example: weights over learning, weight autocorrelations over the whole
   run, and (inset) the trajectory on its first two principal components;
 * **(e)** beyond the paper: the largest Lyapunov exponent of the full-batch learning map of
   (a), continued from each run's final weights, with the boundary;
-* **(f)** beyond the paper: fraction of runs of (a) that end at low error, per α_r and c;
+* **(f)** beyond the paper: the final error of the same map from a random start;
 * **(g–i)** beyond the paper: on the slice c = 0.1 (boundary at α_r ≈ 0.24), the discrete
-  full-batch map from the near-manifold start of (b) against the continuous flow
+  full-batch map from the near-manifold start of (a) against the continuous flow
   (:mod:`curldescent.analysis.flow`) from the same start: final error with exact period-2
   cycles marked, peak error, error curves.
 """
@@ -50,22 +51,27 @@ LAYER = "readout"
 CAPTION = (
     "Readout layer curl terms result in low error even when the solution manifold is unstable. a) Mean over seeds "
     "of log10(test error + 1e-15) at the last checkpoint against c and the fraction alpha_r of rule-flipped readout "
-    "inputs; black: analytic stability boundary. b) Peak error over learning (max over seeds and checkpoints) from "
-    "1e-15 off the solution manifold; inset: test error vs epoch at c = 1, alpha_r = 0.6. c) Example weight dynamics "
+    "inputs, from 1e-15 off the solution manifold; black: analytic stability boundary. b) Peak train error over "
+    "learning (max over seeds and checkpoints, capped at 1) of the same runs; inset: test error vs epoch at c = 1, alpha_r = 0.6. c) Example weight dynamics "
     "(c = 1, alpha_r = 0.6). d) Weight autocorrelations; inset: first two principal components. Beyond the paper: "
-    "e) largest Lyapunov exponent of the learning map of (a); f) fraction of runs of (a) ending below 1e-3; g-i) the "
+    "e) largest Lyapunov exponent of the learning map of (a); f) final error from a random start; g-i) the "
     "full-batch map against the continuous-time flow from the near-manifold start on the slice c = 0.1."
 )
 PAPER_COMPUTE = "4 hours on 500 CPUs (local cluster), i.e. about 2,000 CPU-hours"
 PROFILES = {
     "smoke": "tests only: M + N = 24, one c (= 1), alpha_r in {0, 0.5, 1}, 2 seeds, 60 epochs; Lyapunov 20 epochs; "
     "flow over 6 time units",
-    "quick": "(a, b) 5 c in [0.01, 3] x 6 alpha_r x 2 seeds x 8,000 epochs (paper: 20 c in [0.01, 10] x 21 alpha_r x "
-    "20 seeds x 1e5 epochs); example 8,000 epochs; Lyapunov at 2 c x 6 alpha_r x 2 seeds over 1,500 epochs; slice "
-    "6 alpha_r x 2 seeds x 8,000 epochs",
-    "paper": "the protocol (docs/protocol.md): c = logspace(-2, 1, 20), alpha_r = linspace(0, 1, 21), 20 seeds, full batch, "
-    "1e5 epochs, 100 log-spaced checkpoints, (a) random start, (b) teacher + 1e-15 on W1; example 1e5 epochs; "
-    "Lyapunov on the grid of (a), 3 seeds, 1e4 epochs after 1e3 of alignment; slice 21 alpha_r x 3 seeds x 1e5 epochs",
+    "quick": "(a, b) one sweep from the teacher + 1e-15 on W1: 5 c in [0.01, 3] x 6 alpha_r x 2 seeds x 8,000 epochs "
+    "(paper: 20 c in [0.01, 10] x 21 alpha_r x 20 seeds x 1e5 epochs); (f) the same grid from a random start; example "
+    "8,000 epochs; Lyapunov at 2 c x 6 alpha_r x 2 seeds over 1,500 epochs; slice 6 alpha_r x 2 seeds x 8,000 "
+    "epochs; finite-size band from 12 draws",
+    "decisive": "M + N = 220, N_train = 250, full batch: (a, b) 10 c of logspace(-2, 1, 20) x 21 alpha_r x 4 seeds x "
+    "1e5 epochs, 200 checkpoints, teacher + 1e-15 on W1; (f) random start, 10 c x 11 alpha_r x 2 seeds x 1e5 "
+    "epochs; beyond the paper (Lyapunov, slice) as in quick; example 1e5 epochs; finite-size band from 32 draws",
+    "paper": "the protocol (docs/protocol.md): c = logspace(-2, 1, 20), alpha_r = linspace(0, 1, 21), 20 seeds, full "
+    "batch, 1e5 epochs, 200 log-spaced checkpoints, (a, b) one sweep from the teacher + 1e-15 on W1; (f) the same "
+    "from a random start; example 1e5 epochs; Lyapunov on the grid of (a), 3 seeds, 1e4 epochs after 1e3 of "
+    "alignment; slice 21 alpha_r x 3 seeds x 1e5 epochs",
 }
 
 _PAPER_C = tuple(np.logspace(-2, 1, 20).tolist())
@@ -147,7 +153,7 @@ SETTINGS: dict[str, Settings] = {
         example=ExampleRunSettings(c=1.0, alpha=0.6, seed=0, epochs=8000, segment=8000, stride=8),
         lyap=LyapunovSettings(c=(0.1, 1.0), seeds=(0, 1), n_window=200, n_lyap=1500, transient=200),
         slice=SliceSettings(c=0.1, alpha=(0.0, 0.2, 0.4, 0.6, 0.8, 1.0), seeds=(0, 1), epochs=8000),
-        fs_draws=16,
+        fs_draws=12,
     ),
     "decisive": Settings(
         total=220,

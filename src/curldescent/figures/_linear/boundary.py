@@ -73,8 +73,8 @@ def finite_size_bands(layer: str, total: int, values, seeds) -> xr.Dataset:
     (``hidden``: bands in c, dim ``alpha``) or each c (``readout``: bands in α_r, dim ``c``).
 
     The search grids bracket the analytic value: c ∈ [0.4, 2.5] × c_crit(α_h) (17 points,
-    geometric) or α_r ∈ [0, min(1, 3 α_crit + 0.15)] (21 points). α_h = 0 (stable for
-    every c) gets NaN.
+    geometric) or α_r ∈ [0, 1] (26 points: at large c the few hidden units make the
+    finite-size band wide). α_h = 0 (stable for every c) gets NaN.
     """
     from curldescent.figures._linear.claims import N_SIGMA
     from curldescent.theory.finite_size import finite_size_band
@@ -88,7 +88,7 @@ def finite_size_bands(layer: str, total: int, values, seeds) -> xr.Dataset:
                 continue
             grid = np.geomspace(0.4 * cc, 2.5 * cc, 17)
         else:
-            grid = np.linspace(0.0, min(1.0, 3 * alpha_crit(layer, float(v)) + 0.15), 21)
+            grid = np.linspace(0.0, 1.0, 26)
         rows.append(finite_size_band(layer, total, float(v), grid, seeds, n_sigma=N_SIGMA))
     arr = np.asarray(rows, float).reshape(-1, 3)
     dim = "alpha" if layer == "hidden" else "c"
