@@ -930,7 +930,8 @@ def claim_flow_chaos(data: xr.Dataset) -> Claim:
 
 
 def claims(data: xr.Dataset) -> list[Claim]:
-    """Claims (1), (2), (5) of issue 5 for hidden flips, and the discrete-vs-continuous checks."""
+    """Hidden flips: stability either side of the boundary (1), the boundary's place (2) and
+    trend (3), the Lyapunov certificate, and the discrete-vs-continuous checks."""
     return [
         claim_stability(data),
         claim_boundary(data),

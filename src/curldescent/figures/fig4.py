@@ -760,7 +760,8 @@ def claim_map_follows_flow(data: xr.Dataset) -> Claim:
 
 
 def claims(data: xr.Dataset) -> list[Claim]:
-    """Claims (3) and (4) of issue 5, the readout Lyapunov counterpart of (5) and the
+    """Readout flips: low error beyond the boundary (Fig. 4a), the spike from 1e-15 (Fig. 4b),
+    the boundary's place and trend (from the peak map), the Lyapunov check and the
     discrete-vs-continuous checks."""
     return [
         claim_low_error(data),
