@@ -62,7 +62,7 @@ FIGURES: dict[str, str] = {
     "fig9": "curldescent.figures.fig9",
     "fig10": "curldescent.figures.fig10",
 }
-PROFILE_NAMES = ("smoke", "quick", "paper", "decisive")
+PROFILE_NAMES = ("smoke", "quick", "decisive", "paper")
 
 _S = TypeVar("_S")
 
