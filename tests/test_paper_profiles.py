@@ -79,7 +79,7 @@ def test_fig4_grids(profile):
     sw = fig4.sweeps(profile)
     cs = READOUT_C if profile == "paper" else READOUT_C[::2]
     seeds = 20 if profile == "paper" else 4
-    _check_readout(sw["grid"], cs, ALPHAS, seeds, 200, ("teacher", 1e-15, 0.0))
+    _check_readout(sw["a"], cs, ALPHAS, seeds, 200, ("teacher", 1e-15, 0.0))
     alphas_r = ALPHAS if profile == "paper" else ALPHAS[::2]
     _check_readout(
         sw["random"], cs, alphas_r, 20 if profile == "paper" else 2, 100, ("random", 0.0, 0.0)

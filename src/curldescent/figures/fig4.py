@@ -209,8 +209,8 @@ def settings(profile: str) -> Settings:
 
 
 def sweeps(profile: str) -> dict[str, Any]:
-    """The profile's sweeps: ``grid`` (Figs. 4a and 4b: full batch from the teacher + 1e-15
-    on W1), ``random`` (beyond the paper: the same map from a random start) and ``slice``
+    """The profile's sweeps: ``a`` (the runs of Figs. 4a and 4b: full batch from the teacher
+    + 1e-15 on W1), ``random`` (beyond the paper: the same map from a random start) and ``slice``
     (the near-manifold start on the slice c = ``slice.c``)."""
     from curldescent.presets import preset_spec
 
@@ -223,8 +223,8 @@ def sweeps(profile: str) -> dict[str, Any]:
         )
 
     return {
-        "grid": grids.grid_sweep(
-            f"fig4-{profile}",
+        "a": grids.grid_sweep(
+            f"fig4a-{profile}",
             base("fig4", gr),
             LAYER,
             gr.c,
@@ -274,7 +274,7 @@ def compute(profile: str, out: Path, executor: Any = None) -> xr.Dataset:
     times: dict[str, float] = {}
 
     t0 = time.time()
-    grid, store = grids.run_grid(sw["grid"], out, executor)
+    grid, store = grids.run_grid(sw["a"], out, executor)
     assembly.timing("sweep_grid", t0, times)
     t0 = time.time()
     rnd, _ = grids.run_grid(sw["random"], out, executor)
@@ -283,15 +283,13 @@ def compute(profile: str, out: Path, executor: Any = None) -> xr.Dataset:
     fs_c = [float(c) for c in g.grid.c]
     fs = derived(
         out,
-        f"finite-size-{sw['grid'].name}",
+        f"finite-size-{sw['a'].name}",
         {"total": g.total, "c": fs_c, "draws": g.fs_draws},
         lambda: boundary.finite_size_bands(LAYER, g.total, fs_c, range(g.fs_draws)),
     )
     assembly.timing("finite_size_bands", t0, times)
 
-    ex, ly = assembly.example_and_lyapunov(
-        "fig4", LAYER, g, sw["grid"], store, out, executor, times
-    )
+    ex, ly = assembly.example_and_lyapunov("fig4", LAYER, g, sw["a"], store, out, executor, times)
     sl = assembly.scheme_slice(sw["slice"], g.slice.seeds, out, executor, times)
 
     return assembly.assemble(
