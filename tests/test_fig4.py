@@ -8,7 +8,7 @@ import pytest
 import xarray as xr
 
 from curldescent.figures import fig4
-from curldescent.figures._linear import assembly, boundary
+from curldescent.figures._linear import assembly, boundary, grids
 from curldescent.figures.base import VERDICTS
 
 CS = np.array([0.01, 0.1, 1.0, 10.0])
@@ -132,7 +132,7 @@ def test_peak_map_is_the_seed_max_capped_at_zero():
     pk = data.g_peak_log10_train_error.values.copy()
     pk[0, -1] = [-15.0, 3.0, np.inf, np.nan]
     data["g_peak_log10_train_error"] = (data.g_peak_log10_train_error.dims, pk)
-    P = fig4.peak_map(assembly.panel(data, "g"))
+    P = grids.peak_map(assembly.panel(data, "g"))
     assert float(P[0, -1]) == 0.0 and float(P[0, 0]) == -15.0
 
 
@@ -185,7 +185,8 @@ def test_claims_count_diverged_runs_as_failed():
     data["g_peak_log10_train_error"] = (data.g_peak_log10_train_error.dims, pk)
     p = fig4.claim_peak(data)
     assert (
-        p.verdict == "reproduced" and float(fig4.peak_map(assembly.panel(data, "g"))[-1, -1]) == 0.0
+        p.verdict == "reproduced"
+        and float(grids.peak_map(assembly.panel(data, "g"))[-1, -1]) == 0.0
     )
 
 

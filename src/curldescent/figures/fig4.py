@@ -27,7 +27,6 @@ from __future__ import annotations
 import json
 import math
 import time
-import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -193,8 +192,6 @@ METHOD_LABELS = {"map_full_batch": "map, full batch, lr 0.1", "flow": "continuou
 SPIKE_LOG10 = -6.0
 #: a run started 1e-15 off the manifold "stays" when its peak log10 error is below this.
 INSIDE_LOG10 = -12.0
-#: the colour cap of the peak error (log10 of an error of 1), as in the authors' Fig. 4b.
-PEAK_CAP = 0.0
 #: "most runs" / "the typical run": more than this fraction.
 MOST = 0.5
 
@@ -336,7 +333,7 @@ def plot(data: xr.Dataset):
         vmin=-15,
         vmax=max(0.0, float(np.nanmax(Z))),
     )
-    P = peak_map(a)
+    P = grids.peak_map(a)
     drawing.heatmap(
         fig,
         ax["b"],
@@ -424,15 +421,6 @@ def _beyond(d: xr.Dataset, margin: float = 0.0) -> np.ndarray:
     """(c, alpha) mask of points beyond the analytic boundary by more than ``margin`` in α."""
     ac = np.array([boundary.alpha_crit(LAYER, float(c)) for c in d.c.values])
     return d.alpha.values[None, :] > ac[:, None] + margin
-
-
-def peak_map(d: xr.Dataset) -> xr.DataArray:
-    """The authors' peak error of Fig. 4b: per (c, α_r) the max over seeds of the peak
-    log10 train error (max over the checkpoints, ``peak_log10_train_error``), capped at 0
-    (an error of 1); diverged runs (+inf) count at the cap."""
-    with warnings.catch_warnings():  # cells without a finite value stay NaN
-        warnings.simplefilter("ignore", RuntimeWarning)
-        return d.peak_log10_train_error.clip(max=PEAK_CAP).max("seed")
 
 
 def _tolerances(data: xr.Dataset, d: xr.Dataset, grid: np.ndarray | None) -> np.ndarray:
@@ -542,7 +530,7 @@ def claim_peak(data: xr.Dataset) -> Claim:
     r"""(4) The peak error from starts 1e-15 off the manifold spikes beyond the readout
     boundary and stays at the start's level inside it (Fig. 4b)."""
     g = assembly.panel(data, "g")
-    P = peak_map(g).values
+    P = grids.peak_map(g).values
     inside, beyond = _sides(data, g)
     text = (
         "Started 1e-15 off the solution manifold, the error spikes beyond the readout boundary (the manifold is "
@@ -571,7 +559,7 @@ def boundary_rows(data: xr.Dataset) -> dict[str, dict]:
     crosses the midpoint of its range along α_r, linear interpolation), the analytic
     α_crit and the tolerance interval (finite-size band widened by half the α_r step)."""
     g = assembly.panel(data, "g")
-    P = peak_map(g).values
+    P = grids.peak_map(g).values
     tol = _tolerances(data, g, g.alpha.values)
     rows = {}
     for i, c in enumerate(g.c.values):

@@ -161,3 +161,19 @@ def window_q(store: Path) -> xr.Dataset:
         },
         coords=coords,
     )
+
+
+#: the colour cap of the peak error (log10 of an error of 1), as in the authors' Figs. 4b, 8b.
+PEAK_CAP = 0.0
+
+
+def peak_map(d: xr.Dataset) -> xr.DataArray:
+    """The authors' peak error (Figs. 4b, 8b): per grid point the max over seeds of the
+    peak log10 train error (max over the checkpoints, ``peak_log10_train_error``), capped
+    at ``PEAK_CAP`` (an error of 1); diverged runs (+inf) count at the cap, all-NaN cells
+    stay NaN."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return d.peak_log10_train_error.clip(max=PEAK_CAP).max("seed")
