@@ -156,8 +156,9 @@ def test_claim_stability_known_answer():
 def test_claim_boundary_recovers_the_synthetic_boundary():
     c = fig3.claim_boundary(synthetic())
     assert c.verdict == "reproduced" and c.uncertainty["n_inside"] == 3
+    step = 0.6 / 19  # the inset's c step: the step fit resolves the cell
     for alpha, row in c.value.items():
-        assert row["c_sim"] == pytest.approx(row["c_crit"], rel=0.02), alpha
+        assert abs(row["c_sim"] - row["c_crit"]) <= 0.55 * step, alpha
         assert row["log10_c_sim_sd"] == pytest.approx(0.0, abs=1e-9)  # identical seeds
         assert row["tolerance_low"] < row["c_crit"] < row["tolerance_high"]
     assert "M+N=220, 2e4 epochs, 3 seeds, batch 10" in c.setting and "c step" in c.setting
@@ -165,7 +166,7 @@ def test_claim_boundary_recovers_the_synthetic_boundary():
     shifted = fig3.claim_boundary(synthetic(shift=1.25))
     assert shifted.verdict == "not reproduced"
     row = shifted.value["0.5"]
-    assert row["c_sim"] == pytest.approx(1.25 * row["c_crit"], rel=0.02)
+    assert abs(row["c_sim"] - 1.25 * row["c_crit"]) <= 0.55 * step
     assert row["c_sim"] > row["tolerance_high"]
 
 
@@ -395,3 +396,19 @@ def test_order_parameter_variants():
     q, q_std = order_parameter_variants(np.append(m, np.nan), np.append(v, np.nan))
     assert q == pytest.approx(float(order_parameter_from_moments(m, v)))
     assert q_std == pytest.approx(np.mean(v) / np.std(m)) and q_std == pytest.approx(q * np.std(m))
+
+
+def test_step_crossing_ignores_a_stray_value():
+    from curldescent.analysis.statistics import bootstrap_crossing, step_crossing
+
+    x = np.linspace(0.1, 0.7, 20)
+    y = np.where(x > 0.31, -1.5, -15.0)
+    y[4] = -1.5  # one run inside that has not converged
+    assert midpoint_crossing(x, y) < 0.23  # the first crossing goes to the stray value
+    assert step_crossing(x, y) == pytest.approx(np.sqrt(x[6] * x[7]))
+    assert step_crossing(x, y, log_x=False) == pytest.approx(0.5 * (x[6] + x[7]))
+    assert np.isnan(step_crossing(x, np.full(20, -15.0)))  # no rise of 3 decades
+    assert np.isnan(step_crossing(x, -y - 16.5))  # a step down is not a transition
+    Y = np.stack([y, np.where(x > 0.34, -1.5, -15.0)], axis=1)
+    est, sd = bootstrap_crossing(x, Y, step_crossing)
+    assert x[6] < est < x[8] and 0 < sd < 0.05

@@ -56,7 +56,7 @@ def test_fig3_paper_grids():
     assert {s.task_seed for s in sw["a"].point_specs()[:30]} == {fig3.TASK_SEED}
 
 
-def _check_readout(sweep, cs, alphas, n_seeds, n_checkpoints, start):
+def _check_readout(sweep, cs, alphas, n_seeds, n_checkpoints, start, epochs=100_000):
     assert sweep.dims == ("c", "alpha", "seed")
     np.testing.assert_allclose(_axis(sweep, "c"), cs, rtol=1e-12)
     np.testing.assert_allclose(_axis(sweep, "alpha"), alphas, atol=1e-12)
@@ -66,7 +66,7 @@ def _check_readout(sweep, cs, alphas, n_seeds, n_checkpoints, start):
     for i in range(0, len(specs), max(1, len(specs) // 50)):
         s, c = specs[i], cs[i // per_c]
         assert (s.network.M, s.network.N) == sizes_for_c(c)
-        assert s.task.n_train == 250 and s.train.epochs == 100_000 and s.train.batch_size is None
+        assert s.task.n_train == 250 and s.train.epochs == epochs and s.train.batch_size is None
         assert s.train.lr == 0.1 and s.train.renormalize
         assert s.train.n_checkpoints == n_checkpoints and s.task_seed is None
         assert (s.task.start, s.task.perturb_W1, s.task.perturb_W2) == start
@@ -81,8 +81,15 @@ def test_fig4_grids(profile):
     seeds = 20 if profile == "paper" else 4
     _check_readout(sw["a"], cs, ALPHAS, seeds, 200, ("teacher", 1e-15, 0.0))
     alphas_r = ALPHAS if profile == "paper" else ALPHAS[::2]
+    paper = profile == "paper"
     _check_readout(
-        sw["random"], cs, alphas_r, 20 if profile == "paper" else 2, 100, ("random", 0.0, 0.0)
+        sw["random"],
+        cs,
+        alphas_r,
+        20 if paper else 2,
+        100,
+        ("random", 0.0, 0.0),
+        epochs=100_000 if paper else 20_000,
     )
 
 
