@@ -39,22 +39,78 @@ def _check_grid(sweep, cs, n_seeds, *, batch, epochs=100_000, alphas=ALPHAS):
 def test_fig3_paper_grids():
     sw = fig3.sweeps("paper")
     _check_grid(sw["a"], HIDDEN_C, 10, batch=10)
+    # the inset: its own sweep over c = linspace(0.1, 0.7, 20), 2e4 epochs, batch 10
+    _check_grid(sw["inset"], np.linspace(0.1, 0.7, 20), 10, batch=10, epochs=20_000)
     np.testing.assert_allclose(_axis(sw["b_alpha"], "c"), [50 / 169, 62 / 157, 73 / 146])
-    assert len(_axis(sw["b_alpha"], "alpha")) == 21 and len(_axis(sw["b_c"], "c")) == 20
+    np.testing.assert_allclose(_axis(sw["b_alpha"], "alpha"), np.linspace(0, 1, 25), atol=1e-12)
+    np.testing.assert_allclose(_axis(sw["b_c"], "c"), np.linspace(0.1, 0.7, 20))
     np.testing.assert_allclose(_axis(sw["b_c"], "alpha"), [0.4, 0.5, 0.6])
+    assert sw["b_alpha"].store_weights and sw["b_c"].store_weights  # both readings of q
     for b in sw["b_alpha"].point_specs()[:3] + sw["b_c"].point_specs()[:3]:
         # full batch; at the teacher with 1e-10 on W2; q over the last 1000 epochs
         assert b.train.batch_size is None and b.train.final_window == 1000
         assert (b.task.start, b.task.perturb_W1, b.task.perturb_W2) == ("teacher", 0.0, 1e-10)
-        assert b.task.normalize_teacher
+        assert b.task.normalize_teacher and b.train.epochs == 100_000
+        assert b.task_seed is None  # a teacher per seed (a shared one would make seeds identical)
+    # random starts: one task shared by the seeds of a grid point
+    assert {s.task_seed for s in sw["a"].point_specs()[:30]} == {fig3.TASK_SEED}
 
 
-@pytest.mark.parametrize("key", ["a", "b"])
-def test_fig4_paper_grids(key):
-    specs = _check_grid(fig4.sweeps("paper")[key], READOUT_C, 20, batch=None)
-    # a: random start; b: 1e-15 added to every entry of W1, W2 the teacher's
-    want = ("random", 0.0, 0.0) if key == "a" else ("teacher", 1e-15, 0.0)
-    assert {(s.task.start, s.task.perturb_W1, s.task.perturb_W2) for s in specs} == {want}
+def _check_readout(sweep, cs, alphas, n_seeds, n_checkpoints, start, epochs=100_000):
+    assert sweep.dims == ("c", "alpha", "seed")
+    np.testing.assert_allclose(_axis(sweep, "c"), cs, rtol=1e-12)
+    np.testing.assert_allclose(_axis(sweep, "alpha"), alphas, atol=1e-12)
+    assert len(_axis(sweep, "seed")) == n_seeds
+    specs = sweep.point_specs()
+    per_c = len(alphas) * n_seeds
+    for i in range(0, len(specs), max(1, len(specs) // 50)):
+        s, c = specs[i], cs[i // per_c]
+        assert (s.network.M, s.network.N) == sizes_for_c(c)
+        assert s.task.n_train == 250 and s.train.epochs == epochs and s.train.batch_size is None
+        assert s.train.lr == 0.1 and s.train.renormalize
+        assert s.train.n_checkpoints == n_checkpoints and s.task_seed is None
+        assert (s.task.start, s.task.perturb_W1, s.task.perturb_W2) == start
+
+
+@pytest.mark.parametrize("profile", ["paper", "decisive"])
+def test_fig4_grids(profile):
+    """(a) and (b) are one sweep from the teacher + 1e-15 on W1 with 200 checkpoints; the
+    random start is a separate sweep (beyond the paper)."""
+    sw = fig4.sweeps(profile)
+    cs = READOUT_C if profile == "paper" else READOUT_C[::2]
+    seeds = 20 if profile == "paper" else 4
+    _check_readout(sw["a"], cs, ALPHAS, seeds, 200, ("teacher", 1e-15, 0.0))
+    alphas_r = ALPHAS if profile == "paper" else ALPHAS[::2]
+    paper = profile == "paper"
+    _check_readout(
+        sw["random"],
+        cs,
+        alphas_r,
+        20 if paper else 2,
+        100,
+        ("random", 0.0, 0.0),
+        epochs=100_000 if paper else 20_000,
+    )
+
+
+def test_fig3_decisive_plan():
+    """Paper size, N_train and schedules; grids at the boundary (the inset's c grid)."""
+    sw = fig3.sweeps("decisive")
+    _check_grid(sw["a"], HIDDEN_C[::3], 2, batch=10, epochs=10_000, alphas=ALPHAS[::4])
+    _check_grid(
+        sw["inset"],
+        np.linspace(0.1, 0.7, 20),
+        2,
+        batch=10,
+        epochs=20_000,
+        alphas=[0.1, 0.3, 0.5, 0.7, 1.0],
+    )
+    np.testing.assert_allclose(
+        _axis(sw["b_alpha"], "alpha"), np.linspace(0, 1, 25)[::2], atol=1e-12
+    )
+    np.testing.assert_allclose(_axis(sw["b_c"], "c"), np.linspace(0.1, 0.7, 20)[::2])
+    for b in sw["b_alpha"].point_specs()[:3]:
+        assert b.train.epochs == 100_000 and b.train.final_window == 1000
 
 
 def _check_readout_grid(sweep, n_seeds):

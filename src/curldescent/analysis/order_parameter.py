@@ -287,3 +287,31 @@ def window_moments(trajectory: Any, *, ddof: int = 0) -> tuple[Any, Any]:
         jtu.tree_unflatten(treedef, [m for m, _ in pairs]),
         jtu.tree_unflatten(treedef, [v for _, v in pairs]),
     )
+
+
+def order_parameter_variants(mean: np.ndarray, var: np.ndarray) -> tuple[float, float]:
+    r"""Both readings of q from per-weight temporal means and variances (NumPy arrays of
+    the same shape; NaN entries, e.g. a store's padding, are left out):
+
+    * eq. (15) as printed: :math:`\mathbb E[\text{var}] / \mathbb V[\text{mean}]`
+      (:func:`order_parameter_from_moments`);
+    * the authors' plotted axis (Fig. 3b, their analysis notebook):
+      :math:`\mathbb E[\text{var}] / \sqrt{\mathbb V[\text{mean}]}`, the mean temporal
+      variance over the **standard deviation** of the temporal means.
+
+    Both are 0 when nothing fluctuates. Population variances throughout.
+
+    Examples:
+        >>> m, v = np.array([0.0, 2.0]), np.array([0.5, 0.5])  # V[mean] = 1, E[var] = 0.5
+        >>> order_parameter_variants(m, v)
+        (0.5, 0.5)
+        >>> order_parameter_variants(2 * m, v)  # V[mean] = 4: 0.5/4 and 0.5/2
+        (0.125, 0.25)
+    """
+    m = np.asarray(mean, float).ravel()
+    v = np.asarray(var, float).ravel()
+    ok = np.isfinite(m) & np.isfinite(v)
+    m, v = m[ok], v[ok]
+    q = float(_ratio(np.mean(v), np.var(m), np))
+    q_std = float(_ratio(np.mean(v), np.std(m), np))
+    return q, q_std

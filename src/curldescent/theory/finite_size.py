@@ -39,6 +39,7 @@ from curldescent.theory.manifold import flip_signs, sample_manifold_point
 __all__ = [
     "ManifoldSpectrum",
     "edge_spacing",
+    "finite_size_band",
     "instability_fraction",
     "manifold_spectrum",
     "sampled_lower_edges",
@@ -164,3 +165,39 @@ def instability_fraction(
             ]
             out[i, j] = float(np.mean(unstable))
     return out
+
+
+def finite_size_band(
+    layer: str, total: int, fixed: float, grid, seeds, *, n_sigma: float = 2.0
+) -> tuple[float, float, float]:
+    r"""The finite-size critical value of a phase boundary at ``M + N = total`` and its
+    spread over random draws of the manifold point, from :func:`instability_fraction`.
+
+    Along ``grid`` (ascending c at fixed α_h = ``fixed`` for ``hidden``; ascending α_r at
+    fixed c = ``fixed`` for ``readout``) the fraction p of unstable draws is the cumulative
+    distribution of the critical value over draws. Its median (p = 1/2) is the finite-size
+    critical value; its 16 % and 84 % crossings give the standard deviation
+    :math:`\sigma` of the critical value (half their distance; in :math:`\log_{10} c` for
+    ``hidden``, in α for ``readout``).
+
+    Returns:
+        ``(low, median, high)`` = median ∓ ``n_sigma`` σ (c for ``hidden``, α for
+        ``readout``); NaN entries when p does not cross all three levels on ``grid``.
+    """
+    from curldescent.analysis.statistics import level_crossing
+
+    grid = np.asarray(grid, float)
+    if layer == "hidden":
+        p = instability_fraction(layer, total, grid, [fixed], seeds)[:, 0]
+    else:
+        p = instability_fraction(layer, total, [fixed], grid, seeds)[0]
+    log_x = layer == "hidden"
+    lo, med, hi = (level_crossing(grid, p, q, log_x=log_x) for q in (0.16, 0.5, 0.84))
+    if not np.all(np.isfinite([lo, med, hi])):
+        return (np.nan, np.nan, np.nan)
+    if log_x:
+        s = 0.5 * (np.log10(hi) - np.log10(lo))
+        m = np.log10(med)
+        return (float(10 ** (m - n_sigma * s)), float(med), float(10 ** (m + n_sigma * s)))
+    s = 0.5 * (hi - lo)
+    return (float(med - n_sigma * s), float(med), float(med + n_sigma * s))

@@ -64,3 +64,40 @@ def stable_mask(layer: str, cs, alphas) -> np.ndarray:
     """(len(cs), len(alphas)) True where the large-N manifold is stable (α^crit(c) > α)."""
     ac = np.array([alpha_crit(layer, c) for c in cs])
     return np.asarray(alphas)[None, :] < ac[:, None]
+
+
+def finite_size_bands(layer: str, total: int, values, seeds) -> xr.Dataset:
+    r"""The finite-size band of the boundary at ``M + N = total``
+    (:func:`curldescent.theory.finite_size.finite_size_band`, median ± 2 SD of the critical
+    value over the draws ``seeds`` of the manifold point), at each α_h of ``values``
+    (``hidden``: bands in c, dim ``alpha``) or each c (``readout``: bands in α_r, dim ``c``).
+
+    The search grids bracket the analytic value: c ∈ [0.4, 2.5] × c_crit(α_h) (17 points,
+    geometric) or α_r ∈ [0, 1] (26 points: at large c the few hidden units make the
+    finite-size band wide). α_h = 0 (stable for every c) gets NaN.
+    """
+    from curldescent.figures._linear.claims import N_SIGMA
+    from curldescent.theory.finite_size import finite_size_band
+
+    rows = []
+    for v in values:
+        if layer == "hidden":
+            cc = c_crit(float(v))
+            if not (np.isfinite(cc) and cc > 0):
+                rows.append((np.nan, np.nan, np.nan))
+                continue
+            grid = np.geomspace(0.4 * cc, 2.5 * cc, 17)
+        else:
+            grid = np.linspace(0.0, 1.0, 26)
+        rows.append(finite_size_band(layer, total, float(v), grid, seeds, n_sigma=N_SIGMA))
+    arr = np.asarray(rows, float).reshape(-1, 3)
+    dim = "alpha" if layer == "hidden" else "c"
+    unit = "c" if layer == "hidden" else "alpha_r"
+    return xr.Dataset(
+        {
+            name: ((dim,), arr[:, i], {"long_name": f"finite-size {name} of the critical {unit}"})
+            for i, name in enumerate(("low", "median", "high"))
+        },
+        coords={dim: np.asarray(values, float)},
+        attrs={"total": int(total), "n_draws": len(list(seeds)), "n_sigma": N_SIGMA},
+    )

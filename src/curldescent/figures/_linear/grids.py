@@ -65,6 +65,7 @@ def grid_sweep(
 GRID_VARS = (
     "final_log10_test_error",
     "peak_log10_test_error",
+    "peak_log10_train_error",
     "final_test_error",
     "diverged",
     "convergence_epoch",
@@ -127,3 +128,52 @@ def failed_error(err: np.ndarray) -> np.ndarray:
     reached low error and counts as failed."""
     err = np.asarray(err, float)
     return np.where(np.isfinite(err), err, np.inf)
+
+
+def window_q(store: Path) -> xr.Dataset:
+    """Both readings of the order parameter per run of a grid store that kept its window
+    moments (``store_weights`` and ``train.final_window``):
+    ``q`` (eq. 15 as printed) and ``q_std`` (the authors' plotted axis: mean temporal variance
+    over the standard deviation of the temporal means,
+    :func:`curldescent.analysis.order_parameter.order_parameter_variants`); dims
+    ``(c, alpha, seed)``."""
+    from curldescent.analysis.order_parameter import order_parameter_variants
+    from curldescent.sweeps import open_sweep
+
+    ds = open_sweep(store)
+    try:
+        m1, m2 = (np.asarray(ds[f"window_mean_{w}"].values) for w in ("W1", "W2"))
+        v1, v2 = (np.asarray(ds[f"window_var_{w}"].values) for w in ("W1", "W2"))
+        shape = tuple(ds.sizes[d] for d in ("c", "alpha", "seed"))
+        coords = {d: ds[d].values for d in ("c", "alpha", "seed")}
+    finally:
+        ds.close()
+    out = np.full(shape + (2,), np.nan)
+    for idx in np.ndindex(shape):
+        mean = np.concatenate([m1[idx].ravel(), m2[idx].ravel()])
+        var = np.concatenate([v1[idx].ravel(), v2[idx].ravel()])
+        out[idx] = order_parameter_variants(mean, var)
+    dims = ("c", "alpha", "seed")
+    return xr.Dataset(
+        {
+            "q": (dims, out[..., 0], {"long_name": "q, eq. 15 as printed (/ variance of means)"}),
+            "q_std": (dims, out[..., 1], {"long_name": "q, the authors' axis (/ SD of means)"}),
+        },
+        coords=coords,
+    )
+
+
+#: the colour cap of the peak error (log10 of an error of 1), as in the authors' Figs. 4b, 8b.
+PEAK_CAP = 0.0
+
+
+def peak_map(d: xr.Dataset) -> xr.DataArray:
+    """The authors' peak error (Figs. 4b, 8b): per grid point the max over seeds of the
+    peak log10 train error (max over the checkpoints, ``peak_log10_train_error``), capped
+    at ``PEAK_CAP`` (an error of 1); diverged runs (+inf) count at the cap, all-NaN cells
+    stay NaN."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return d.peak_log10_train_error.clip(max=PEAK_CAP).max("seed")
