@@ -65,7 +65,7 @@ def test_sweeps_are_named_grids_built_without_running(tmp_path):
     assert "without n_train = 1000" in sw["fig5c-quick"].description
     assert "sweep fig5b-quick" in sw["fig5c-quick"].description
     assert store_path(tmp_path, sw["fig5c-quick"]).parent == tmp_path / "data"
-    with pytest.raises(SpecError, match="allowed: smoke, quick, paper"):
+    with pytest.raises(SpecError, match="allowed: smoke, quick, decisive, paper"):
         fig5.sweeps("huge")
 
 

@@ -51,9 +51,9 @@ def test_fig3_paper_grids():
         assert b.train.batch_size is None and b.train.final_window == 1000
         assert (b.task.start, b.task.perturb_W1, b.task.perturb_W2) == ("teacher", 0.0, 1e-10)
         assert b.task.normalize_teacher and b.train.epochs == 100_000
-        assert b.task_seed is None  # a teacher per seed (a shared one would make seeds identical)
-    # random starts: one task shared by the seeds of a grid point
-    assert {s.task_seed for s in sw["a"].point_specs()[:30]} == {fig3.TASK_SEED}
+        # a teacher per seed (a shared one would make the seeds identical), shared inputs
+        assert (b.task_seed, b.data_seed) == (None, fig3.DATA_SEED)
+    assert {(s.task_seed, s.data_seed) for s in sw["a"].point_specs()[:30]} == {(None, 0)}
 
 
 def _check_readout(sweep, cs, alphas, n_seeds, n_checkpoints, start, epochs=100_000):

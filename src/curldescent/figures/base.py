@@ -284,7 +284,7 @@ def figure_sweeps(profile: str | None = None) -> list[FigureSweep]:
 
     Examples:
         >>> [s.name for s in figure_sweeps("paper") if s.figure == "fig4"]
-        ['fig4a-paper', 'fig4b-paper', 'fig4-slice-paper']
+        ['fig4a-paper', 'fig4-random-paper', 'fig4-slice-paper']
     """
     if profile is not None and profile not in PROFILE_NAMES:
         from curldescent.specs import SpecError

@@ -215,9 +215,10 @@ def sweeps(profile: str) -> dict[str, Any]:
     gr, rd, sl, total = g.grid, g.random, g.slice, g.total
 
     def base(preset, x):
+        # as the authors: a teacher per seed, the inputs shared by the seeds of a grid point
         return preset_spec(
             preset, **{"train.epochs": x.epochs, "train.n_checkpoints": x.n_checkpoints}
-        )
+        ).replace(data_seed=0)
 
     return {
         "a": grids.grid_sweep(
