@@ -6,6 +6,10 @@ from curldescent.runtime import configure_runtime
 configure_runtime()
 
 
+import json  # noqa: E402
+import shutil  # noqa: E402
+from pathlib import Path  # noqa: E402
+
 import pytest  # noqa: E402
 
 
@@ -35,3 +39,43 @@ def jax_compile_cache(request, tmp_path_factory):
     for k, v in old.items():
         jax.config.update(k, v)
     cc.reset_cache()
+
+
+@pytest.fixture(scope="session")
+def smoke_reproduction(tmp_path_factory, worker_id) -> Path:
+    """Every figure at the smoke profile, computed once per test run by ``reproduce`` into a
+    folder shared by the xdist workers: the first worker to ask computes it under a file
+    lock, the others wait and read it. Its ``log.json`` holds reproduce's log lines.
+    Read only: tests that write use a private copy (:func:`smoke_figure`)."""
+    from filelock import FileLock
+
+    from curldescent.reproduce import reproduce
+
+    base = tmp_path_factory.getbasetemp()
+    root = base if worker_id == "master" else base.parent  # one folder per test run
+    out = root / "smoke-reproduction"
+    with FileLock(str(root / "smoke-reproduction.lock")):
+        if not (out / "log.json").exists():
+            shutil.rmtree(out, ignore_errors=True)
+            lines: list[str] = []
+            reproduce(profile="smoke", out=out, jobs=2, log=lines.append, progress=False)
+            (out / "log.json").write_text(json.dumps(lines))
+    return out
+
+
+@pytest.fixture(scope="session")
+def smoke_figure(smoke_reproduction):
+    """``get(name, folder) -> (folder, entry)``: a private copy of the smoke reproduction in
+    ``folder`` (made once per folder; stores, caches and figure files with their mtimes)
+    and the figure's report entry (it must have run without error)."""
+    from curldescent.report import load_entries
+
+    def get(name: str, folder: Path):
+        folder = Path(folder)
+        if not (folder / "log.json").exists():
+            shutil.copytree(smoke_reproduction, folder, dirs_exist_ok=True)
+        [entry] = load_entries(folder, [name])
+        assert entry.error is None, f"{name} failed: {entry.error}"
+        return folder, entry
+
+    return get

@@ -8,14 +8,14 @@ import pytest
 import xarray as xr
 
 from curldescent.figures import fig10
-from curldescent.figures.base import VERDICTS, run_figure
+from curldescent.figures.base import VERDICTS
 from curldescent.specs import SpecError
 
 
 @pytest.mark.slow
-def test_fig10_relu_smoke(tmp_path):
-    res = run_figure("fig10", profile="smoke", out=tmp_path)
-    assert res.extra["print_problems"] == []
+def test_fig10_relu_smoke(smoke_figure, tmp_path):
+    _, res = smoke_figure("fig10", tmp_path)
+    assert res.print_problems == []
     for ext in ("png", "pdf", "nc", "claims.json"):
         assert (tmp_path / f"fig10.{ext}").stat().st_size > 0
     claims = json.loads((tmp_path / "fig10.claims.json").read_text())

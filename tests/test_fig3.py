@@ -275,13 +275,11 @@ def test_example_run_reproduces_the_engine_run():
 
 
 @pytest.mark.slow
-def test_smoke_profile_end_to_end(tmp_path):
+def test_smoke_profile_end_to_end(smoke_figure, tmp_path):
     """The smoke profile computes, plots and checks; a second call resumes from the stores
     and caches (nothing recomputed: cached files untouched)."""
-    from curldescent.figures.base import run_figure
-
-    res = run_figure("fig3", profile="smoke", out=tmp_path)
-    assert res.extra["print_problems"] == []
+    _, entry = smoke_figure("fig3", tmp_path)
+    assert entry.print_problems == []
     assert (tmp_path / "fig3.png").stat().st_size > 10_000
     claims = json.loads((tmp_path / "fig3.claims.json").read_text())
     assert len(claims) == 6 and all(c["verdict"] in VERDICTS for c in claims)
@@ -302,7 +300,7 @@ def test_smoke_profile_end_to_end(tmp_path):
     again = fig3.compute("smoke", tmp_path)
     assert [p.stat().st_mtime_ns for p in cached] == mtimes
     xr.testing.assert_allclose(again.a_final_log10_test_error, data.a_final_log10_test_error)
-    assert res.files["png"].endswith("fig3.png")
+    assert entry.png.name == "fig3.png"
 
 
 # ----------------------------------------------------------------------------- shared verdict rules

@@ -214,11 +214,9 @@ def test_claim_flow_redescent_known_answer():
 
 
 @pytest.mark.slow
-def test_smoke_profile_end_to_end(tmp_path):
-    from curldescent.figures.base import run_figure
-
-    res = run_figure("fig4", profile="smoke", out=tmp_path)
-    assert res.extra["print_problems"] == []
+def test_smoke_profile_end_to_end(smoke_figure, tmp_path):
+    _, entry = smoke_figure("fig4", tmp_path)
+    assert entry.print_problems == []
     assert (tmp_path / "fig4.png").stat().st_size > 10_000
     claims = json.loads((tmp_path / "fig4.claims.json").read_text())
     assert len(claims) == 7 and all(c["verdict"] in VERDICTS for c in claims)

@@ -13,17 +13,16 @@ from curldescent.engine import simulate_batch
 from curldescent.figures import _convergence as cv
 from curldescent.figures import fig5, fig10
 from curldescent.figures._convergence import chunk_length
-from curldescent.figures.base import VERDICTS, run_figure, store_path
+from curldescent.figures.base import VERDICTS, store_path
 from curldescent.specs import SpecError
 from curldescent.sweeps import SweepSpec
 from curldescent.task import batch_run_keys
 
 
 @pytest.fixture(scope="module")
-def smoke(tmp_path_factory):
-    out = tmp_path_factory.mktemp("fig5")
-    res = run_figure("fig5", profile="smoke", out=out)
-    assert res.extra["print_problems"] == []
+def smoke(smoke_figure, tmp_path_factory):
+    out, res = smoke_figure("fig5", tmp_path_factory.mktemp("fig5"))
+    assert res.print_problems == []
     with xr.open_dataset(out / "fig5.nc") as ds:
         data = ds.load()
     return out, res, data

@@ -10,13 +10,12 @@ import xarray as xr
 from curldescent.figures import _tanh_phase as tp
 from curldescent.figures import fig6, fig7, fig8, fig9
 from curldescent.figures._linear import assembly, boundary
-from curldescent.figures.base import PROFILE_NAMES, VERDICTS, run_figure, store_path
+from curldescent.figures.base import PROFILE_NAMES, VERDICTS, store_path
 
 
-def _run(name, tmp_path_factory):
-    out = tmp_path_factory.mktemp(name)
-    res = run_figure(name, profile="smoke", out=out)
-    assert res.extra["print_problems"] == []
+def _run(name, smoke_figure, tmp_path_factory):
+    out, res = smoke_figure(name, tmp_path_factory.mktemp(name))
+    assert res.print_problems == []
     for ext in ("png", "pdf", "nc", "claims.json"):
         assert (out / f"{name}.{ext}").stat().st_size > 0
     claims = json.loads((out / f"{name}.claims.json").read_text())
@@ -26,8 +25,8 @@ def _run(name, tmp_path_factory):
 
 
 @pytest.mark.slow
-def test_fig7_example_smoke(tmp_path_factory):
-    out, _, data, claims = _run("fig7", tmp_path_factory)
+def test_fig7_example_smoke(smoke_figure, tmp_path_factory):
+    out, _, data, claims = _run("fig7", smoke_figure, tmp_path_factory)
     store = store_path(out, fig7.sweeps("smoke")["example"])
     assert store.exists()  # the runs live in the figure's sweep store
     again = fig7.compute("smoke", out)  # resumes from the store
@@ -51,8 +50,8 @@ def test_fig7_example_smoke(tmp_path_factory):
 
 
 @pytest.mark.slow
-def test_fig9_starts_on_the_manifold(tmp_path_factory):
-    _, _, data, claims = _run("fig9", tmp_path_factory)
+def test_fig9_starts_on_the_manifold(smoke_figure, tmp_path_factory):
+    _, _, data, claims = _run("fig9", smoke_figure, tmp_path_factory)
     assert len(claims) == 3
     assert float(data.curl_test_error[0]) < 1e-20  # teacher + 1e-15 on W1: error ~ 1e-30
     assert float(data.gradient_test_error[0]) > 1e-4  # random start
@@ -65,10 +64,10 @@ def test_fig9_starts_on_the_manifold(tmp_path_factory):
 
 
 @pytest.mark.slow
-def test_fig6_fig8_phase_diagram_smoke(tmp_path_factory):
+def test_fig6_fig8_phase_diagram_smoke(smoke_figure, tmp_path_factory):
     from curldescent.figures.base import figure_sweep
 
-    out, _, d6, c6 = _run("fig6", tmp_path_factory)
+    out, _, d6, c6 = _run("fig6", smoke_figure, tmp_path_factory)
     assert sum(c["claim"].startswith("(6)") for c in c6) == 3
     assert all(c["setting"].startswith("M+N=20, 3e+01 epochs") for c in c6)
     for key in ("main", "zoom", "linear"):
@@ -89,7 +88,7 @@ def test_fig6_fig8_phase_diagram_smoke(tmp_path_factory):
         assert (a.network.M, a.network.N) == (b.network.M, b.network.N)
     again = fig6.compute("smoke", out)  # resumes from the stores
     xr.testing.assert_allclose(again.drop_attrs(), d6.drop_attrs())
-    _, _, d8, c8 = _run("fig8", tmp_path_factory)
+    _, _, d8, c8 = _run("fig8", smoke_figure, tmp_path_factory)
     assert sum(c["claim"].startswith("(7)") for c in c8) == 3
     assert any(c["claim"].startswith("Beyond the paper") for c in c8)  # the random-start row
     assert all(c["setting"] for c in c8)

@@ -17,10 +17,15 @@ SYSTEM_BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chro
 
 
 @pytest.fixture(scope="module")
-def smoke_report(tmp_path_factory):
-    out = tmp_path_factory.mktemp("reproduce")
-    lines: list[str] = []
-    path, entries = reproduce(profile="smoke", out=out, jobs=2, log=lines.append)
+def smoke_report(smoke_reproduction):
+    """The shared smoke reproduction (conftest): its folder, report and entries."""
+    import json
+
+    from curldescent.report import load_entries
+
+    out = smoke_reproduction
+    lines = json.loads((out / "log.json").read_text())
+    path, entries = out / "index.html", load_entries(out, list(FIGURES))
     total = sum(planned_runs(n, "smoke") for n in FIGURES)
     assert any(
         f"[{len(FIGURES)}/{len(FIGURES)} figures, {total}/{total} runs" in m for m in lines

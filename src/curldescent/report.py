@@ -57,6 +57,8 @@ class FigureEntry:
     wall_time_s: float = 0.0
     cpu_time_s: float = 0.0
     error: str | None = None
+    #: the figure's departures from print standards (:func:`curldescent.plotting.journal_problems`)
+    print_problems: list[str] = field(default_factory=list)
 
 
 ENTRY_SUFFIX = ".entry.json"

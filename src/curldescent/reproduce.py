@@ -41,22 +41,37 @@ from curldescent.sweeps.progress import Progress
 
 MARKER = "reproduce.json"
 #: wall seconds per figure, quick profile, 2 figure processes on a quiet 2-core machine
-#: (measured 2026-12-06). Relative costs only: the longest figures start first, so that
+#: (benchmarks/README.md). Relative costs only: the longest figures start first, so that
 #: parallel jobs finish together, and the ETA scales them by the speed observed so far.
 QUICK_SECONDS = {
-    "fig5": 891,
-    "fig3": 472,
-    "fig10": 243,
-    "fig4": 123,
-    "fig6": 101,
-    "fig8": 92,
+    "fig5": 769,
+    "fig3": 529,
+    "fig10": 184,
+    "fig6": 153,
+    "fig4": 130,
+    "fig8": 75,
     "fig9": 30,
-    "fig7": 21,
+    "fig7": 20,
     "fig2": 11,
-    "figA": 8,
-    "fig1": 3,
+    "figA": 10,
+    "fig1": 4,
 }
 
+#: estimated CPU seconds per figure of the decisive profile, from timed short runs at its
+#: sizes (docs/protocol.md, "The decisive profile")
+DECISIVE_SECONDS = {
+    "fig5": 4800,
+    "fig3": 3000,
+    "fig8": 1900,
+    "fig6": 1600,
+    "fig4": 1300,
+    "fig9": 720,
+    "fig10": 580,
+    "fig7": 420,
+    "figA": 70,
+    "fig2": 40,
+    "fig1": 5,
+}
 
 #: estimated core-hours per figure of the paper profile (README, benchmarks/paper_costs.py)
 PAPER_CORE_HOURS = {
@@ -72,12 +87,11 @@ PAPER_CORE_HOURS = {
     "figA": 0.01,
     "fig1": 0.01,
 }
-#: relative cost of each figure per profile (smoke: like quick; decisive: the paper's sizes,
-#: so its figures rank as in the paper profile)
+#: relative cost of each figure per profile (smoke: like quick)
 RELATIVE_COST = {
     "smoke": QUICK_SECONDS,
     "quick": QUICK_SECONDS,
-    "decisive": PAPER_CORE_HOURS,
+    "decisive": DECISIVE_SECONDS,
     "paper": PAPER_CORE_HOURS,
 }
 
@@ -162,6 +176,7 @@ def run_entry(name: str, profile: str, out: Path, executor: Any = None) -> Figur
         entry.claims = res.claims
         entry.n_runs = res.extra.get("n_runs")
         entry.n_diverged = res.extra.get("n_diverged")
+        entry.print_problems = list(res.extra.get("print_problems", []))
     except SpecError:
         raise
     except Exception as exc:  # a failing figure is reported, the others still run
