@@ -289,13 +289,10 @@ def test_smoke_profile_end_to_end(smoke_figure, tmp_path):
     assert {"in_final_log10_test_error", "ba_q_std", "bc_q_std", "fs_median"} <= set(data.data_vars)
     assert set(data.sl_scheme.values) == {"map_full_batch", "flow"}
     cached = sorted((tmp_path / "derived").glob("*.nc"))
-    assert [p.name.split("-")[0] for p in cached] == [
-        "cycles",
-        "example",
-        "finite",
-        "flow",
-        "lyapunov",
-    ]
+    # the folder holds every figure's smoke run: Fig. 3's derived results are among them
+    assert {"cycles", "example", "finite", "flow", "lyapunov"} <= {
+        p.name.split("-")[0] for p in cached
+    }
     mtimes = [p.stat().st_mtime_ns for p in cached]
     again = fig3.compute("smoke", tmp_path)
     assert [p.stat().st_mtime_ns for p in cached] == mtimes

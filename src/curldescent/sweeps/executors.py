@@ -452,7 +452,7 @@ class DaskExecutor(Executor):
                     silence_logs=logging.ERROR,
                     **kwargs,
                 )
-            self.client = Client(self._cluster, timeout=timeout)
+            self.client = Client(self._cluster, timeout=timeout, set_as_default=False)
             where = f"LocalCluster({workers} workers, {self._cluster.scheduler_address})"
         else:
             where = scheduler if scheduler is not None else f"scheduler file {scheduler_file}"
@@ -460,9 +460,13 @@ class DaskExecutor(Executor):
                 _wait_for_file(os.fspath(scheduler_file), timeout)
             try:
                 if scheduler is not None:
-                    self.client = Client(scheduler, timeout=timeout)
+                    self.client = Client(scheduler, timeout=timeout, set_as_default=False)
                 else:
-                    self.client = Client(scheduler_file=os.fspath(scheduler_file), timeout=timeout)
+                    self.client = Client(
+                        scheduler_file=os.fspath(scheduler_file),
+                        timeout=timeout,
+                        set_as_default=False,
+                    )
             except (OSError, TimeoutError, ValueError, KeyError) as exc:
                 hint = "; give an address like tcp://host:8786" if scheduler is not None else ""
                 raise SpecError(
@@ -486,7 +490,7 @@ class DaskExecutor(Executor):
             by_key[fut.key] = task
             futures.append(fut)
         try:
-            for fut in as_completed(futures):
+            for fut in as_completed(futures, loop=self.client.loop):
                 task = by_key[fut.key]
                 if fut.status == "error":
                     exc = fut.exception()
