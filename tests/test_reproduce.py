@@ -63,10 +63,11 @@ def test_eta_packs_relative_costs_and_scales_by_observed_speed():
     assert eta_seconds(names, slow, 100.0, jobs=2) == pytest.approx(total - 100.0)
     assert eta_seconds(names, slow, 100.0, jobs=1) == pytest.approx(2 * total - 100.0)
     # many jobs: the longest figure bounds the wall time
-    assert eta_seconds(names, {"fig1": 3.0}, 10.0, jobs=64) == pytest.approx(
+    on_time = {"fig1": QUICK_SECONDS["fig1"]}  # finished in its reference time
+    assert eta_seconds(names, on_time, 10.0, jobs=64) == pytest.approx(
         max(QUICK_SECONDS.values()) - 10.0
     )
-    assert eta_seconds(names, {"fig1": 3.0}, 1e6, jobs=2) == 0.0
+    assert eta_seconds(names, on_time, 1e6, jobs=2) == 0.0
     # the paper profile's own relative costs: fig6 alone bounds two processes' wall time
     paper = {"fig6": 260.0, "fig8": 125.0, "fig1": 0.01}
     assert eta_seconds(list(paper), {"fig1": 36.0}, 36.0, jobs=2, costs=paper) == pytest.approx(
